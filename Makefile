@@ -1,0 +1,44 @@
+# Every target bootstraps its own virtual environment, so a fresh machine needs only
+# Python >= 3.11 and make.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+DEMO_DIR ?= .comity/demo
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test check lint bench clean venv
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+## Start a demo node for the fictional State XA (SQLite + local files), with demo users and requests.
+run: venv
+	$(BIN)/comity demo run --dir $(DEMO_DIR) --host $(HOST) --port $(PORT)
+
+## Run the whole test suite with coverage gates (90 % overall, 100 % on the domain).
+test: venv
+	$(BIN)/python -m pytest -n 2 --cov --cov-report=term --cov-fail-under=90 $(PYTEST_ARGS)
+	$(BIN)/python -m coverage report --include='src/comity/domain/*' --fail-under=100
+
+## Static checks: formatting, lint, strict typing, layer contracts.
+check: venv
+	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests
+	$(BIN)/mypy --strict src
+	$(BIN)/lint-imports
+
+## Reformat and autofix what ruff can.
+lint: venv
+	$(BIN)/ruff format src tests
+	$(BIN)/ruff check --fix src tests
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.* htmlcov

@@ -1,0 +1,1 @@
+"""The command-line driver: ``comity NOUN VERB``, one module per noun."""

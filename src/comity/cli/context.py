@@ -1,0 +1,63 @@
+"""Opening a node from the command line, and turning domain errors into exit codes."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+
+from comity.bootstrap import Container, build
+from comity.config import Settings
+from comity.domain.errors import DomainError, IncompleteRequestError, InvalidFieldsError
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+console = Console()
+errors = Console(stderr=True)
+
+DirOption = Annotated[
+    Path,
+    typer.Option("--dir", help="The node directory (holds node.json and the SQLite database)."),
+]
+
+# Exit codes: 0 success, 1 unexpected failure, 2 refused input or state (a DomainError).
+EXIT_REFUSED = 2
+
+
+@contextmanager
+def open_node(data_dir: Path, **overrides: Any) -> Iterator[Container]:
+    """The node in ``data_dir``, closed afterwards."""
+    container = build(Settings.for_node(data_dir, **overrides))
+    try:
+        yield container
+    finally:
+        container.close()
+
+
+def reports_errors(function: Callable[P, R]) -> Callable[P, R]:
+    """Print domain errors as ``error CODE: detail`` (with every path) and exit 2."""
+
+    @functools.wraps(function)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return function(*args, **kwargs)
+        except DomainError as error:
+            errors.print(f"[red]error {error.code}[/red]: {error.detail}", highlight=False)
+            if isinstance(error, (IncompleteRequestError, InvalidFieldsError)):
+                for issue in error.issues:
+                    errors.print(f"  {issue.path}: {issue.kind} — {issue.message}", highlight=False)
+            raise typer.Exit(EXIT_REFUSED) from None
+
+    return wrapper
+
+
+def print_json(value: Any) -> None:
+    """Print ``value`` as indented JSON on standard output."""
+    console.print_json(json.dumps(value, default=str, ensure_ascii=False))

@@ -1,0 +1,34 @@
+"""The ``comity`` command: ``comity NOUN VERB [OPTIONS]``."""
+
+from __future__ import annotations
+
+import typer
+
+from comity import __version__
+from comity.cli import catalogue, db, demo, node, request, user
+
+app = typer.Typer(
+    help=(
+        "Comity: a State's node for international cooperation against ICT crime. "
+        "Each noun has its own verbs; add --help to any of them."
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(node.app, name="node")
+app.add_typer(db.app, name="db")
+app.add_typer(user.app, name="user")
+app.add_typer(catalogue.app, name="catalogue")
+app.add_typer(request.app, name="request")
+app.add_typer(demo.app, name="demo")
+
+
+@app.command("version")
+def version() -> None:
+    """Print the version."""
+    typer.echo(__version__)
+
+
+def main() -> None:
+    """Entry point of the ``comity`` script."""
+    app()

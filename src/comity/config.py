@@ -1,0 +1,59 @@
+"""Settings, from the environment (prefix ``COMITY_``) and the node directory's ``node.json``."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+NODE_FILE = "node.json"
+
+
+class Settings(BaseSettings):
+    """Everything a node needs to start. Unsafe or inconsistent values fail at start-up."""
+
+    model_config = SettingsConfigDict(env_prefix="COMITY_", extra="ignore")
+
+    state: str = Field(default="XA", description="ISO 3166 code of the node's State")
+    data_dir: Path = Field(default=Path(".comity/node"), description="Node directory")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; SQLite in the node directory if unset"
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    token_lifetime_minutes: int = Field(default=480, ge=1, le=7 * 24 * 60)
+    # Smaller argon2 costs are for tests only; the defaults follow the library's guidance.
+    argon2_time_cost: int | None = None
+    argon2_memory_cost: int | None = None
+
+    @field_validator("state")
+    @classmethod
+    def _state_code(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Z]{2}", value):
+            raise ValueError("the State code must be two capital letters, e.g. XA")
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL in use: the configured one, or SQLite inside the node directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'comity.db').resolve()}"
+
+    @classmethod
+    def for_node(cls, data_dir: Path, **overrides: Any) -> Settings:
+        """Settings for the node in ``data_dir``: its ``node.json``, then the environment."""
+        stored: dict[str, Any] = {}
+        node_file = data_dir / NODE_FILE
+        if node_file.exists():
+            stored = json.loads(node_file.read_text("utf-8"))
+        # Explicit overrides win over the environment, which wins over the node file.
+        from_env = cls()
+        merged = {**stored, **from_env.model_dump(exclude_unset=True), **overrides}
+        merged["data_dir"] = data_dir
+        return cls(**merged)

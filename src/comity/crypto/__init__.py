@@ -1,0 +1,1 @@
+"""The only package that imports cryptographic libraries; it offers recipes, not primitives."""

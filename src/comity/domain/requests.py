@@ -1,0 +1,286 @@
+"""The cooperation request aggregate: content, status, history, and the events it emits."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from comity.domain.access import User
+from comity.domain.catalogue import RequestType
+from comity.domain.errors import (
+    ConcurrencyError,
+    FieldIssue,
+    FourEyesError,
+    IllegalTransitionError,
+    IncompleteRequestError,
+    InvalidFieldsError,
+    NotEditableError,
+)
+from comity.domain.events import (
+    Event,
+    RequestApproved,
+    RequestDrafted,
+    RequestEdited,
+    RequestReceived,
+    StatusChanged,
+)
+from comity.domain.fields import completeness_issues, structural_issues
+from comity.domain.values import Channel, Side, Urgency
+from comity.domain.workflow import INITIAL, Status, check_transition
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One step of a request's life: from, to, who, when and why."""
+
+    seq: int
+    from_status: Status | None
+    to_status: Status
+    actor_id: str
+    at: datetime
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What a drafter supplies to open a request (the header and any fields known so far)."""
+
+    type_code: str
+    profile: str
+    requesting_state: str
+    requested_state: str
+    authority_id: str
+    urgency: Urgency
+    channel: Channel
+    fields: Mapping[str, Any]
+
+
+@dataclass
+class CooperationRequest:
+    """A request for cooperation as this node holds it, on the requesting or requested side."""
+
+    id: str
+    reference: str
+    side: Side
+    type_code: str
+    profile: str
+    requesting_state: str
+    requested_state: str
+    authority_id: str
+    urgency: Urgency
+    channel: Channel
+    fields: dict[str, Any]
+    status: Status
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+    version: int = 0
+    submitted_by: str | None = None
+    approved_by: str | None = None
+    approval_digest: str | None = None
+    history: list[HistoryEntry] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list, compare=False, repr=False)
+
+    @classmethod
+    def draft(
+        cls,
+        *,
+        request_id: str,
+        reference: str,
+        draft: Draft,
+        rtype: RequestType,
+        actor: User,
+        now: datetime,
+    ) -> CooperationRequest:
+        """Open a requesting-side draft; structurally broken fields are refused at once."""
+        _refuse_structural(rtype, draft.fields)
+        request = cls._new(request_id, reference, Side.REQUESTING, draft, actor, now)
+        request.events.append(RequestDrafted(actor.id, now, request_id, rtype.code))
+        return request
+
+    @classmethod
+    def incoming(
+        cls,
+        *,
+        request_id: str,
+        reference: str,
+        draft: Draft,
+        rtype: RequestType,
+        actor_id: str,
+        now: datetime,
+    ) -> CooperationRequest:
+        """Record a request received from another State, on the requested side."""
+        _refuse_structural(rtype, draft.fields)
+        request = cls._new(request_id, reference, Side.REQUESTED, draft, actor_id, now)
+        request.events.append(
+            RequestReceived(actor_id, now, request_id, rtype.code, draft.requesting_state)
+        )
+        return request
+
+    @classmethod
+    def _new(
+        cls,
+        request_id: str,
+        reference: str,
+        side: Side,
+        draft: Draft,
+        actor: User | str,
+        now: datetime,
+    ) -> CooperationRequest:
+        actor_id = actor if isinstance(actor, str) else actor.id
+        status = INITIAL[side]
+        return cls(
+            id=request_id,
+            reference=reference,
+            side=side,
+            type_code=draft.type_code,
+            profile=draft.profile,
+            requesting_state=draft.requesting_state,
+            requested_state=draft.requested_state,
+            authority_id=draft.authority_id,
+            urgency=draft.urgency,
+            channel=draft.channel,
+            fields=dict(draft.fields),
+            status=status,
+            created_by=actor_id,
+            created_at=now,
+            updated_at=now,
+            history=[HistoryEntry(1, None, status, actor_id, now, "")],
+        )
+
+    # -- content ----------------------------------------------------------------------------
+
+    def content(self) -> dict[str, Any]:
+        """Everything that makes up the request's substance (what approval covers)."""
+        return {
+            "type": self.type_code,
+            "profile": self.profile,
+            "requesting_state": self.requesting_state,
+            "requested_state": self.requested_state,
+            "urgency": str(self.urgency),
+            "channel": str(self.channel),
+            "fields": self.fields,
+        }
+
+    def digest(self) -> str:
+        """SHA-256 over the canonical JSON of ``content()``; equal content, equal digest."""
+        canonical = json.dumps(
+            self.content(), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        )
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+    def context(self) -> dict[str, Any]:
+        """What catalogue conditions read: the header values and the fields."""
+        return {
+            "type": self.type_code,
+            "profile": self.profile,
+            "urgency": str(self.urgency),
+            "channel": str(self.channel),
+            "side": str(self.side),
+            "fields": self.fields,
+        }
+
+    def completeness(self, rtype: RequestType) -> list[FieldIssue]:
+        """Every missing or inconsistent path; empty when the request may be submitted."""
+        return completeness_issues(rtype, self.profile, self.context())
+
+    def edit(
+        self,
+        *,
+        rtype: RequestType,
+        actor: User,
+        now: datetime,
+        fields_patch: Mapping[str, Any],
+        header: Mapping[str, Any],
+    ) -> None:
+        """Change a draft: ``fields_patch`` is a JSON merge patch (null removes a field)."""
+        if self.status is not Status.DRAFT:
+            raise NotEditableError(f"a request in status {self.status} can no longer be edited")
+        new_fields = merge_patch(self.fields, fields_patch)
+        _refuse_structural(rtype, new_fields)
+        self.fields = new_fields
+        for name in ("profile", "requested_state", "urgency", "channel"):
+            if name in header:
+                setattr(self, name, header[name])
+        self.updated_at = now
+        self.events.append(RequestEdited(actor.id, now, self.id, self.digest()))
+
+    # -- workflow ---------------------------------------------------------------------------
+
+    def move(self, *, to: Status, actor_id: str, now: datetime, reason: str = "") -> None:
+        """Take one step of the workflow, recording it and emitting ``StatusChanged``."""
+        check_transition(self.side, self.status, to, reason)
+        previous = self.status
+        self.status = to
+        self.updated_at = now
+        self.history.append(
+            HistoryEntry(len(self.history) + 1, previous, to, actor_id, now, reason.strip())
+        )
+        self.events.append(StatusChanged(actor_id, now, self.id, str(previous), str(to)))
+
+    def submit(self, *, rtype: RequestType, actor: User, now: datetime) -> None:
+        """Ask for approval; refused with every missing path if the minimum content is absent."""
+        check_transition(self.side, self.status, Status.AWAITING_APPROVAL, "")
+        issues = self.completeness(rtype)
+        if issues:
+            raise IncompleteRequestError(tuple(issues))
+        self.submitted_by = actor.id
+        self.move(to=Status.AWAITING_APPROVAL, actor_id=actor.id, now=now)
+
+    def approve(self, *, actor: User, now: datetime, reason: str = "") -> None:
+        """Approve for sending: the approver must be neither the drafter nor the submitter."""
+        check_transition(self.side, self.status, Status.APPROVED, reason)
+        if actor.id in (self.created_by, self.submitted_by):
+            raise FourEyesError("a request cannot be approved by the person who drafted it")
+        self.approved_by = actor.id
+        self.approval_digest = self.digest()
+        self.move(to=Status.APPROVED, actor_id=actor.id, now=now, reason=reason)
+        self.events.append(RequestApproved(actor.id, now, self.id, self.approval_digest))
+
+    def return_to_draft(self, *, actor: User, now: datetime, reason: str) -> None:
+        """Send back to the drafter with a comment; any approval given lapses."""
+        self.move(to=Status.DRAFT, actor_id=actor.id, now=now, reason=reason)
+        self.submitted_by = None
+        self.approved_by = None
+        self.approval_digest = None
+
+    def mark_sent(self, *, actor_id: str, now: datetime) -> None:
+        """Record that the request left the node; only the exact approved content may leave."""
+        if self.approval_digest != self.digest():
+            raise IllegalTransitionError("only the exact content that was approved can be sent")
+        self.move(to=Status.SENT, actor_id=actor_id, now=now)
+
+    def entered_at(self, status: Status) -> datetime | None:
+        """When the request last entered ``status``, if it ever did."""
+        times = [entry.at for entry in self.history if entry.to_status is status]
+        return max(times) if times else None
+
+    def expect_version(self, version: int) -> None:
+        """Raise ``ConcurrencyError`` unless the caller saw the current version."""
+        if version != self.version:
+            raise ConcurrencyError(
+                f"the request changed since version {version} (now {self.version})"
+            )
+
+
+def merge_patch(target: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
+    """Apply an RFC 7396 JSON merge patch to ``target`` without mutating it."""
+    result = dict(target)
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        elif isinstance(value, dict) and isinstance(result.get(key), dict):
+            result[key] = merge_patch(result[key], value)
+        else:
+            result[key] = value
+    return result
+
+
+def _refuse_structural(rtype: RequestType, fields: Mapping[str, Any]) -> None:
+    issues = structural_issues(rtype.fields, fields)
+    if issues:
+        raise InvalidFieldsError(tuple(issues))

@@ -1,0 +1,201 @@
+"""The ports through which services reach the outside world; adapters implement them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from comity.domain.access import Authority, User
+from comity.domain.deadlines import Deadline
+from comity.domain.events import Event
+from comity.domain.requests import CooperationRequest
+from comity.domain.workflow import Status
+
+
+class Clock(Protocol):
+    """Tells the time; the only way services learn what time it is."""
+
+    def now(self) -> datetime:
+        """The current instant, timezone-aware, in UTC."""
+        ...
+
+
+class IdFactory(Protocol):
+    """Mints identifiers for new objects (UUIDs in production, predictable ones in tests)."""
+
+    def new_id(self) -> str:
+        """A fresh, globally unique identifier."""
+        ...
+
+    def new_secret(self) -> str:
+        """A fresh unguessable secret, such as an API token."""
+        ...
+
+
+class PasswordHasher(Protocol):
+    """Hashes and checks passwords (argon2 in production)."""
+
+    def hash(self, password: str) -> str:
+        """A salted, slow hash of ``password``."""
+        ...
+
+    def verify(self, hashed: str, password: str) -> bool:
+        """True if ``password`` matches ``hashed``."""
+        ...
+
+
+@dataclass(frozen=True)
+class RequestQuery:
+    """Filters for listing requests; ``authority_id`` always scopes the result."""
+
+    authority_id: str
+    status: Status | None = None
+    type_code: str | None = None
+    state: str | None = None
+    due_before: datetime | None = None
+    text: str | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+class RequestRepository(Protocol):
+    """Stores cooperation requests with their history."""
+
+    def add(self, request: CooperationRequest) -> None:
+        """Store a new request."""
+        ...
+
+    def get(self, request_id: str) -> CooperationRequest | None:
+        """The request with that id, or None."""
+        ...
+
+    def save(self, request: CooperationRequest) -> None:
+        """Store changes; raises ``ConcurrencyError`` if someone saved it meanwhile."""
+        ...
+
+    def find(self, query: RequestQuery) -> Sequence[CooperationRequest]:
+        """Requests matching ``query``, most recently changed first."""
+        ...
+
+
+class DeadlineRepository(Protocol):
+    """Stores the deadlines computed for each request, so they can be queried."""
+
+    def replace_for(self, request_id: str, deadlines: Sequence[Deadline]) -> None:
+        """Make ``deadlines`` the request's complete set of open deadlines."""
+        ...
+
+    def due_before(self, *, authority_id: str, when: datetime, limit: int) -> Sequence[Deadline]:
+        """Open deadlines of the authority's requests due before ``when``, earliest first."""
+        ...
+
+
+class UserRepository(Protocol):
+    """Stores user accounts and their password hashes."""
+
+    def add(self, user: User, password_hash: str, created_at: datetime) -> None:
+        """Store a new account."""
+        ...
+
+    def get(self, user_id: str) -> User | None:
+        """The user with that id, or None."""
+        ...
+
+    def credentials(self, username: str) -> tuple[User, str] | None:
+        """The user called ``username`` and their password hash, or None."""
+        ...
+
+    def list(self) -> Sequence[User]:
+        """Every account, by user name."""
+        ...
+
+
+class AuthorityRepository(Protocol):
+    """Stores this node's authorities."""
+
+    def add(self, authority: Authority) -> None:
+        """Store a new authority."""
+        ...
+
+    def get(self, authority_id: str) -> Authority | None:
+        """The authority with that id, or None."""
+        ...
+
+    def by_code(self, code: str) -> Authority | None:
+        """The authority with that short code, or None."""
+        ...
+
+    def list(self) -> Sequence[Authority]:
+        """Every authority of the node."""
+        ...
+
+
+class TokenRepository(Protocol):
+    """Stores API tokens by their digest (never the token itself)."""
+
+    def add(self, *, digest: str, user_id: str, issued_at: datetime, expires_at: datetime) -> None:
+        """Store a newly issued token."""
+        ...
+
+    def user_for(self, *, digest: str, now: datetime) -> str | None:
+        """The id of the user holding an unexpired token with this digest, or None."""
+        ...
+
+
+class AuditLog(Protocol):
+    """Append-only record of what happened; entries hold ids and digests, no personal data."""
+
+    def append(self, event: Event) -> None:
+        """Add one entry for ``event``."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction: everything a command changes, with its audit entries, or nothing.
+
+    Leaving the ``with`` block without ``commit()`` rolls back; raising rolls back.
+    """
+
+    @property
+    def requests(self) -> RequestRepository: ...
+
+    @property
+    def deadlines(self) -> DeadlineRepository: ...
+
+    @property
+    def users(self) -> UserRepository: ...
+
+    @property
+    def authorities(self) -> AuthorityRepository: ...
+
+    @property
+    def tokens(self) -> TokenRepository: ...
+
+    @property
+    def audit(self) -> AuditLog: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def record(self, *events: Event) -> None:
+        """Stage events that belong to no aggregate; they are audited at commit."""
+        ...
+
+    def commit(self) -> None:
+        """Write the audit entries for every staged and aggregate event, then commit."""
+        ...
+
+
+class UnitOfWorkFactory(Protocol):
+    """Opens a new unit of work."""
+
+    def __call__(self) -> UnitOfWork: ...

@@ -1,0 +1,264 @@
+"""Handlers for the life of a cooperation request: draft, edit, submit, approve, process.
+
+Each handler runs in one unit of work: the request's new state, its history entry, its
+recomputed deadlines and its audit entries are committed together, or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from comity.domain.access import Action, User, can_see, require
+from comity.domain.catalogue import RequestType
+from comity.domain.commands import CreateDraft, EditDraft, MoveRequest, RecordIncoming
+from comity.domain.deadlines import Deadline, compute_deadlines
+from comity.domain.errors import (
+    FieldIssue,
+    InvalidFieldsError,
+    NotFoundError,
+    TypeNotAvailableError,
+    UnknownAuthorityError,
+)
+from comity.domain.requests import CooperationRequest, Draft
+from comity.domain.values import Availability, Side
+from comity.domain.workflow import Status
+from comity.services.context import ServiceContext
+from comity.services.ports import RequestQuery, UnitOfWork
+
+
+@dataclass(frozen=True)
+class RequestView:
+    """A request as its reader sees it: with what is still missing and its open deadlines."""
+
+    request: CooperationRequest
+    missing: tuple[FieldIssue, ...]
+    deadlines: tuple[Deadline, ...]
+    legal_basis: tuple[str, ...]
+
+
+def create_draft(ctx: ServiceContext, *, actor: User, command: CreateDraft) -> RequestView:
+    """Open a requesting-side draft for the actor's authority."""
+    rtype = ctx.catalogue.type(command.type_code)
+    profile = (
+        ctx.catalogue.profile(command.profile) if command.profile else ctx.catalogue.default_profile
+    )
+    basis = rtype.basis_under(profile.code)
+    if basis.availability is Availability.UNAVAILABLE:
+        raise TypeNotAvailableError(
+            f"{rtype.title} is not a form of cooperation under {profile.title}"
+            + (f": {basis.note}" if basis.note else "")
+        )
+    _check_counterpart(ctx, command.requested_state)
+    channels = rtype.channels_under(profile.code)
+    channel = command.channel or (
+        rtype.default_channel if rtype.default_channel in channels else channels[0]
+    )
+    draft = Draft(
+        type_code=rtype.code,
+        profile=profile.code,
+        requesting_state=ctx.state,
+        requested_state=command.requested_state,
+        authority_id=actor.authority_id,
+        urgency=command.urgency or rtype.default_urgency,
+        channel=channel,
+        fields=dict(command.fields),
+    )
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        require(actor, Action.CREATE, authority_id=actor.authority_id, side=Side.REQUESTING)
+        request_id = ctx.ids.new_id()
+        request = CooperationRequest.draft(
+            request_id=request_id,
+            reference=_reference(ctx.state, now, request_id),
+            draft=draft,
+            rtype=rtype,
+            actor=actor,
+            now=now,
+        )
+        uow.requests.add(request)
+        view = _persist(ctx, uow, request, rtype)
+        uow.commit()
+    return view
+
+
+def edit_draft(ctx: ServiceContext, *, actor: User, command: EditDraft) -> RequestView:
+    """Change a draft's fields (merge patch) or header (profile, State, urgency, channel)."""
+    with ctx.uow() as uow:
+        request = _load(uow, actor, command.request_id, Action.EDIT)
+        if command.expected_version is not None:
+            request.expect_version(command.expected_version)
+        rtype = ctx.catalogue.type(request.type_code)
+        header = dict(command.header)
+        if "profile" in header:
+            profile = ctx.catalogue.profile(str(header["profile"]))
+            if rtype.basis_under(profile.code).availability is Availability.UNAVAILABLE:
+                raise TypeNotAvailableError(f"{rtype.title} does not exist under {profile.title}")
+        if "requested_state" in header:
+            _check_counterpart(ctx, str(header["requested_state"]))
+        request.edit(
+            rtype=rtype,
+            actor=actor,
+            now=ctx.clock.now(),
+            fields_patch=command.fields_patch,
+            header=header,
+        )
+        uow.requests.save(request)
+        view = _persist(ctx, uow, request, rtype)
+        uow.commit()
+    return view
+
+
+def submit(ctx: ServiceContext, *, actor: User, request_id: str) -> RequestView:
+    """Submit a draft for approval; refused with every missing path if incomplete."""
+    with ctx.uow() as uow:
+        request = _load(uow, actor, request_id, Action.SUBMIT)
+        rtype = ctx.catalogue.type(request.type_code)
+        request.submit(rtype=rtype, actor=actor, now=ctx.clock.now())
+        uow.requests.save(request)
+        view = _persist(ctx, uow, request, rtype)
+        uow.commit()
+    return view
+
+
+def approve(ctx: ServiceContext, *, actor: User, request_id: str, comment: str = "") -> RequestView:
+    """Approve a submitted request (four eyes: never by its drafter or submitter)."""
+    with ctx.uow() as uow:
+        request = _load(uow, actor, request_id, Action.APPROVE)
+        request.approve(actor=actor, now=ctx.clock.now(), reason=comment)
+        uow.requests.save(request)
+        view = _persist(ctx, uow, request, ctx.catalogue.type(request.type_code))
+        uow.commit()
+    return view
+
+
+def return_to_draft(
+    ctx: ServiceContext, *, actor: User, request_id: str, reason: str
+) -> RequestView:
+    """Send a submitted or approved request back to its drafter, with a comment."""
+    with ctx.uow() as uow:
+        request = _load(uow, actor, request_id, Action.APPROVE)
+        request.return_to_draft(actor=actor, now=ctx.clock.now(), reason=reason)
+        uow.requests.save(request)
+        view = _persist(ctx, uow, request, ctx.catalogue.type(request.type_code))
+        uow.commit()
+    return view
+
+
+def withdraw(ctx: ServiceContext, *, actor: User, request_id: str, reason: str) -> RequestView:
+    """Withdraw a request this State made, with reasons (UNTOC art. 18(24))."""
+    return _move(ctx, actor, MoveRequest(request_id, Status.WITHDRAWN, reason), Action.WITHDRAW)
+
+
+def process(ctx: ServiceContext, *, actor: User, command: MoveRequest) -> RequestView:
+    """Take a step on a received request: register, assess, ask for more, decide, execute."""
+    return _move(ctx, actor, command, Action.PROCESS)
+
+
+def record_incoming(ctx: ServiceContext, *, command: RecordIncoming, actor_id: str) -> RequestView:
+    """Record a request another State sent to one of this node's authorities."""
+    rtype = ctx.catalogue.type(command.type_code)
+    profile = ctx.catalogue.profile(command.profile)
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        if uow.authorities.get(command.authority_id) is None:
+            raise UnknownAuthorityError(f"no authority {command.authority_id!r} on this node")
+        request_id = ctx.ids.new_id()
+        request = CooperationRequest.incoming(
+            request_id=request_id,
+            reference=command.reference or _reference(command.requesting_state, now, request_id),
+            draft=Draft(
+                type_code=rtype.code,
+                profile=profile.code,
+                requesting_state=command.requesting_state,
+                requested_state=ctx.state,
+                authority_id=command.authority_id,
+                urgency=command.urgency,
+                channel=command.channel,
+                fields=dict(command.fields),
+            ),
+            rtype=rtype,
+            actor_id=actor_id,
+            now=now,
+        )
+        uow.requests.add(request)
+        view = _persist(ctx, uow, request, rtype)
+        uow.commit()
+    return view
+
+
+def get(ctx: ServiceContext, *, actor: User, request_id: str) -> RequestView:
+    """One request with its history, completeness report and deadlines."""
+    with ctx.uow() as uow:
+        request = _load(uow, actor, request_id, Action.VIEW)
+        return _view(ctx, request, ctx.catalogue.type(request.type_code))
+
+
+def find(ctx: ServiceContext, *, actor: User, query: RequestQuery) -> list[RequestView]:
+    """The actor's authority's requests matching ``query``."""
+    if not can_see(actor, actor.authority_id):
+        return []
+    scoped = replace(query, authority_id=actor.authority_id)
+    with ctx.uow() as uow:
+        found = uow.requests.find(scoped)
+        return [_view(ctx, request, ctx.catalogue.type(request.type_code)) for request in found]
+
+
+def deadlines_due(
+    ctx: ServiceContext, *, actor: User, before: datetime, limit: int = 200
+) -> Sequence[Deadline]:
+    """Open deadlines of the actor's authority falling due before ``before``."""
+    if not can_see(actor, actor.authority_id):
+        return []
+    with ctx.uow() as uow:
+        return uow.deadlines.due_before(authority_id=actor.authority_id, when=before, limit=limit)
+
+
+def _move(ctx: ServiceContext, actor: User, command: MoveRequest, action: Action) -> RequestView:
+    with ctx.uow() as uow:
+        request = _load(uow, actor, command.request_id, action)
+        request.move(to=command.to, actor_id=actor.id, now=ctx.clock.now(), reason=command.reason)
+        uow.requests.save(request)
+        view = _persist(ctx, uow, request, ctx.catalogue.type(request.type_code))
+        uow.commit()
+    return view
+
+
+def _load(uow: UnitOfWork, actor: User, request_id: str, action: Action) -> CooperationRequest:
+    request = uow.requests.get(request_id)
+    if request is None:
+        raise NotFoundError("no such request")
+    require(actor, action, authority_id=request.authority_id, side=request.side)
+    return request
+
+
+def _persist(
+    ctx: ServiceContext, uow: UnitOfWork, request: CooperationRequest, rtype: RequestType
+) -> RequestView:
+    view = _view(ctx, request, rtype)
+    uow.deadlines.replace_for(request.id, view.deadlines)
+    return view
+
+
+def _view(ctx: ServiceContext, request: CooperationRequest, rtype: RequestType) -> RequestView:
+    profile = ctx.catalogue.profile(request.profile)
+    basis = rtype.basis_under(profile.code).citations + tuple(request.fields.get("legal_basis", ()))
+    return RequestView(
+        request=request,
+        missing=tuple(request.completeness(rtype)),
+        deadlines=compute_deadlines(request, rtype, profile),
+        legal_basis=basis,
+    )
+
+
+def _check_counterpart(ctx: ServiceContext, state: str) -> None:
+    if state == ctx.state:
+        raise InvalidFieldsError(
+            (FieldIssue("requested_state", "invalid", "a State cannot send a request to itself"),)
+        )
+
+
+def _reference(state: str, now: datetime, request_id: str) -> str:
+    """A short reference officers can quote on the phone, unique with the id's first digits."""
+    return f"{state}-{now.year}-{request_id.replace('-', '')[:8].upper()}"

@@ -1,0 +1,408 @@
+"""Repositories: translate between domain values and rows. They never commit."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.orm import Session
+
+from comity.domain.access import Authority, User
+from comity.domain.deadlines import Deadline
+from comity.domain.errors import ConcurrencyError
+from comity.domain.events import Event
+from comity.domain.requests import CooperationRequest, HistoryEntry
+from comity.domain.values import AuthorityKind, Channel, Role, Side, Urgency
+from comity.domain.workflow import Status
+from comity.services.ports import RequestQuery
+from comity.store import search
+from comity.store.tables import (
+    api_token,
+    audit_entry,
+    authority,
+    cooperation_request,
+    deadline,
+    request_history,
+    request_search,
+    user_account,
+)
+
+
+class SQLRequestRepository:
+    """Cooperation requests with their history and search text."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self.seen: dict[str, CooperationRequest] = {}
+
+    def add(self, request: CooperationRequest) -> None:
+        self._session.execute(insert(cooperation_request).values(**_request_row(request)))
+        self._write_history(request, known=0)
+        self._index(request)
+        self.seen[request.id] = request
+
+    def get(self, request_id: str) -> CooperationRequest | None:
+        row = (
+            self._session.execute(
+                select(cooperation_request).where(cooperation_request.c.id == request_id)
+            )
+            .mappings()
+            .first()
+        )
+        if row is None:
+            return None
+        request = self._hydrate(row)
+        self.seen[request.id] = request
+        return request
+
+    def save(self, request: CooperationRequest) -> None:
+        values = _request_row(request)
+        values["version"] = request.version + 1
+        result = self._session.execute(
+            update(cooperation_request)
+            .where(
+                cooperation_request.c.id == request.id,
+                cooperation_request.c.version == request.version,
+            )
+            .values(**values)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise ConcurrencyError("the request was changed by someone else; reload it")
+        request.version += 1
+        known = self._session.scalar(
+            select(func.count()).where(request_history.c.request_id == request.id)
+        )
+        self._write_history(request, known=int(known or 0))
+        self._index(request)
+        self.seen[request.id] = request
+
+    def find(self, query: RequestQuery) -> Sequence[CooperationRequest]:
+        table = cooperation_request
+        statement = select(table).where(table.c.authority_id == query.authority_id)
+        if query.status is not None:
+            statement = statement.where(table.c.status == str(query.status))
+        if query.type_code is not None:
+            statement = statement.where(table.c.type_code == query.type_code)
+        if query.state is not None:
+            statement = statement.where(
+                or_(table.c.requesting_state == query.state, table.c.requested_state == query.state)
+            )
+        if query.due_before is not None:
+            statement = statement.where(
+                exists().where(
+                    and_(deadline.c.request_id == table.c.id, deadline.c.due_at < query.due_before)
+                )
+            )
+        if query.text:
+            ids = search.matching_ids(query.text, self._session.get_bind().dialect.name)
+            if ids is not None:
+                statement = statement.where(table.c.id.in_(ids))
+        statement = (
+            statement.order_by(table.c.updated_at.desc(), table.c.id)
+            .limit(query.limit)
+            .offset(query.offset)
+        )
+        rows = self._session.execute(statement).mappings().all()
+        return [self._hydrate(row) for row in rows]
+
+    def _hydrate(self, row: RowMapping) -> CooperationRequest:
+        history = self._session.execute(
+            select(request_history)
+            .where(request_history.c.request_id == row["id"])
+            .order_by(request_history.c.seq)
+        ).mappings()
+        return CooperationRequest(
+            id=row["id"],
+            reference=row["reference"],
+            side=Side(row["side"]),
+            type_code=row["type_code"],
+            profile=row["profile"],
+            requesting_state=row["requesting_state"],
+            requested_state=row["requested_state"],
+            authority_id=row["authority_id"],
+            urgency=Urgency(row["urgency"]),
+            channel=Channel(row["channel"]),
+            fields=dict(row["fields"]),
+            status=Status(row["status"]),
+            created_by=row["created_by"],
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+            version=row["version"],
+            submitted_by=row["submitted_by"],
+            approved_by=row["approved_by"],
+            approval_digest=row["approval_digest"],
+            history=[
+                HistoryEntry(
+                    seq=entry["seq"],
+                    from_status=Status(entry["from_status"]) if entry["from_status"] else None,
+                    to_status=Status(entry["to_status"]),
+                    actor_id=entry["actor_id"],
+                    at=entry["at"],
+                    reason=entry["reason"],
+                )
+                for entry in history
+            ],
+        )
+
+    def _write_history(self, request: CooperationRequest, *, known: int) -> None:
+        new = [entry for entry in request.history if entry.seq > known]
+        if new:
+            self._session.execute(
+                insert(request_history),
+                [
+                    {
+                        "request_id": request.id,
+                        "seq": entry.seq,
+                        "from_status": str(entry.from_status) if entry.from_status else None,
+                        "to_status": str(entry.to_status),
+                        "actor_id": entry.actor_id,
+                        "at": entry.at,
+                        "reason": entry.reason,
+                    }
+                    for entry in new
+                ],
+            )
+
+    def _index(self, request: CooperationRequest) -> None:
+        body = search.document([request.reference, request.type_code, request.fields])
+        self._session.execute(
+            delete(request_search).where(request_search.c.request_id == request.id)
+        )
+        self._session.execute(insert(request_search).values(request_id=request.id, body=body))
+
+
+def _request_row(request: CooperationRequest) -> dict[str, Any]:
+    return {
+        "id": request.id,
+        "reference": request.reference,
+        "side": str(request.side),
+        "type_code": request.type_code,
+        "profile": request.profile,
+        "requesting_state": request.requesting_state,
+        "requested_state": request.requested_state,
+        "authority_id": request.authority_id,
+        "urgency": str(request.urgency),
+        "channel": str(request.channel),
+        "status": str(request.status),
+        "fields": request.fields,
+        "version": request.version,
+        "created_by": request.created_by,
+        "created_at": request.created_at,
+        "updated_at": request.updated_at,
+        "submitted_by": request.submitted_by,
+        "approved_by": request.approved_by,
+        "approval_digest": request.approval_digest,
+    }
+
+
+class SQLDeadlineRepository:
+    """Deadlines as rows, recomputed whenever their request changes."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def replace_for(self, request_id: str, deadlines: Sequence[Deadline]) -> None:
+        self._session.execute(delete(deadline).where(deadline.c.request_id == request_id))
+        if deadlines:
+            self._session.execute(
+                insert(deadline),
+                [
+                    {
+                        "request_id": request_id,
+                        "code": item.code,
+                        "label": item.label,
+                        "kind": item.kind,
+                        "due_at": item.due_at,
+                        "basis": list(item.basis),
+                    }
+                    for item in deadlines
+                ],
+            )
+
+    def due_before(self, *, authority_id: str, when: datetime, limit: int) -> Sequence[Deadline]:
+        rows = self._session.execute(
+            select(deadline)
+            .join(cooperation_request, cooperation_request.c.id == deadline.c.request_id)
+            .where(cooperation_request.c.authority_id == authority_id, deadline.c.due_at < when)
+            .order_by(deadline.c.due_at, deadline.c.code, deadline.c.id)
+            .limit(limit)
+        ).mappings()
+        return [
+            Deadline(
+                request_id=row["request_id"],
+                code=row["code"],
+                label=row["label"],
+                kind=row["kind"],
+                due_at=row["due_at"],
+                basis=tuple(row["basis"]),
+            )
+            for row in rows
+        ]
+
+
+class SQLUserRepository:
+    """User accounts."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, user: User, password_hash: str, created_at: datetime) -> None:
+        self._session.execute(
+            insert(user_account).values(
+                id=user.id,
+                username=user.username,
+                password_hash=password_hash,
+                authority_id=user.authority_id,
+                roles=sorted(str(role) for role in user.roles),
+                active=user.active,
+                created_at=created_at,
+            )
+        )
+
+    def get(self, user_id: str) -> User | None:
+        row = self._one(user_account.c.id == user_id)
+        return _user(row) if row is not None else None
+
+    def credentials(self, username: str) -> tuple[User, str] | None:
+        row = self._one(user_account.c.username == username)
+        return (_user(row), row["password_hash"]) if row is not None else None
+
+    def list(self) -> Sequence[User]:
+        rows = self._session.execute(select(user_account).order_by(user_account.c.username))
+        return [_user(row) for row in rows.mappings()]
+
+    def _one(self, condition: Any) -> RowMapping | None:
+        return self._session.execute(select(user_account).where(condition)).mappings().first()
+
+
+def _user(row: RowMapping) -> User:
+    return User(
+        id=row["id"],
+        username=row["username"],
+        authority_id=row["authority_id"],
+        roles=frozenset(Role(role) for role in row["roles"]),
+        active=row["active"],
+    )
+
+
+class SQLAuthorityRepository:
+    """The node's authorities."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, item: Authority) -> None:
+        self._session.execute(
+            insert(authority).values(
+                id=item.id,
+                state=item.state,
+                code=item.code,
+                name=item.name,
+                kind=str(item.kind),
+                time_zone=item.time_zone,
+            )
+        )
+
+    def get(self, authority_id: str) -> Authority | None:
+        return self._one(authority.c.id == authority_id)
+
+    def by_code(self, code: str) -> Authority | None:
+        return self._one(authority.c.code == code)
+
+    def list(self) -> Sequence[Authority]:
+        rows = self._session.execute(select(authority).order_by(authority.c.code)).mappings()
+        return [_authority(row) for row in rows]
+
+    def _one(self, condition: Any) -> Authority | None:
+        row = self._session.execute(select(authority).where(condition)).mappings().first()
+        return _authority(row) if row is not None else None
+
+
+def _authority(row: RowMapping) -> Authority:
+    return Authority(
+        id=row["id"],
+        state=row["state"],
+        code=row["code"],
+        name=row["name"],
+        kind=AuthorityKind(row["kind"]),
+        time_zone=row["time_zone"],
+    )
+
+
+class SQLTokenRepository:
+    """API tokens, by digest."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, *, digest: str, user_id: str, issued_at: datetime, expires_at: datetime) -> None:
+        self._session.execute(
+            insert(api_token).values(
+                digest=digest, user_id=user_id, issued_at=issued_at, expires_at=expires_at
+            )
+        )
+
+    def user_for(self, *, digest: str, now: datetime) -> str | None:
+        return self._session.scalar(
+            select(api_token.c.user_id).where(
+                api_token.c.digest == digest, api_token.c.expires_at > now
+            )
+        )
+
+
+class SQLAuditLog:
+    """Append-only audit entries, each chained to the one before by digest.
+
+    The chain makes silent edits detectable until the Merkle log with cross-State witnesses
+    replaces it; entries hold ids, codes and digests only, never personal data.
+    """
+
+    GENESIS = "0" * 64
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def append(self, event: Event) -> None:
+        details = {
+            name: _plain(value)
+            for name, value in vars(event).items()
+            if name not in ("actor_id", "at", "object_id")
+        }
+        entry = {
+            "at": event.at.isoformat(),
+            "tag": event.tag,
+            "actor_id": event.actor_id,
+            "object_id": event.object_id,
+            "details": details,
+        }
+        entry_digest = _sha256(json.dumps(entry, sort_keys=True, separators=(",", ":")))
+        previous = self._session.scalar(
+            select(audit_entry.c.chain_digest).order_by(audit_entry.c.seq.desc()).limit(1)
+        )
+        chain_digest = _sha256((previous or self.GENESIS) + entry_digest)
+        self._session.execute(
+            insert(audit_entry).values(
+                at=event.at,
+                tag=event.tag,
+                actor_id=event.actor_id,
+                object_id=event.object_id,
+                details=details,
+                entry_digest=entry_digest,
+                chain_digest=chain_digest,
+            )
+        )
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_plain(item) for item in value]
+    return str(value) if not isinstance(value, (int, float, bool, type(None))) else value
+
+
+def _sha256(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()

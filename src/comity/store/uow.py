@@ -1,0 +1,68 @@
+"""The SQLAlchemy unit of work: one session, one transaction, audit entries written at commit."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from comity.domain.errors import AuditUnavailableError
+from comity.domain.events import Event
+from comity.store.repositories import (
+    SQLAuditLog,
+    SQLAuthorityRepository,
+    SQLDeadlineRepository,
+    SQLRequestRepository,
+    SQLTokenRepository,
+    SQLUserRepository,
+)
+
+
+class SQLAlchemyUnitOfWork:
+    """Implements ``services.ports.UnitOfWork`` over one SQLAlchemy session."""
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._session_factory = session_factory
+
+    def __enter__(self) -> Self:
+        self.session = self._session_factory()
+        self.requests = SQLRequestRepository(self.session)
+        self.deadlines = SQLDeadlineRepository(self.session)
+        self.users = SQLUserRepository(self.session)
+        self.authorities = SQLAuthorityRepository(self.session)
+        self.tokens = SQLTokenRepository(self.session)
+        self.audit = SQLAuditLog(self.session)
+        self._staged: list[Event] = []
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        # Anything not committed is rolled back: raising rolls back.
+        self.session.rollback()
+        self.session.close()
+
+    def record(self, *events: Event) -> None:
+        self._staged.extend(events)
+
+    def commit(self) -> None:
+        events = list(self._staged)
+        for request in self.requests.seen.values():
+            events.extend(request.events)
+        try:
+            for event in events:
+                self.audit.append(event)
+        except SQLAlchemyError as error:
+            self.session.rollback()
+            raise AuditUnavailableError(
+                "the audit log cannot be written; nothing was changed"
+            ) from error
+        self.session.commit()
+        self._staged.clear()
+        for request in self.requests.seen.values():
+            request.events.clear()

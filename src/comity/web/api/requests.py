@@ -1,0 +1,213 @@
+"""Cooperation requests: draft, edit, submit, approve, withdraw, process, read, search."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from pydantic import AwareDatetime
+
+from comity.domain.commands import CreateDraft, EditDraft, MoveRequest
+from comity.domain.deadlines import Deadline
+from comity.domain.workflow import Status, allowed_next
+from comity.services import requests as service
+from comity.services.ports import RequestQuery
+from comity.web.api.schemas import (
+    ApproveBody,
+    CreateRequest,
+    DeadlineOut,
+    HistoryOut,
+    IssueOut,
+    PatchRequest,
+    ProblemOut,
+    ReasonBody,
+    RequestList,
+    RequestOut,
+    RequestSummary,
+    StateCode,
+    TransitionBody,
+)
+from comity.web.deps import Context, CurrentUser
+
+router = APIRouter(prefix="/requests", tags=["requests"])
+
+_ERRORS: dict[int | str, dict[str, object]] = {
+    401: {"model": ProblemOut, "description": "No valid bearer token"},
+    403: {"model": ProblemOut, "description": "The role does not allow this"},
+    404: {"model": ProblemOut, "description": "No such request in your scope"},
+    409: {"model": ProblemOut, "description": "Not possible in the request's status"},
+    422: {"model": ProblemOut, "description": "Invalid, unknown or missing input"},
+}
+
+
+@router.post("", status_code=201, response_model=RequestOut, responses=_ERRORS)
+def create(body: CreateRequest, ctx: Context, user: CurrentUser, response: Response) -> RequestOut:
+    """Open a draft. Incomplete drafts are saved; ``missing`` lists what submission needs."""
+    view = service.create_draft(
+        ctx,
+        actor=user,
+        command=CreateDraft(
+            type_code=body.type,
+            requested_state=body.requested_state,
+            profile=body.profile,
+            urgency=body.urgency,
+            channel=body.channel,
+            fields=body.fields,
+        ),
+    )
+    response.headers["Location"] = f"/api/v1/requests/{view.request.id}"
+    return _full(ctx, view)
+
+
+@router.get("", response_model=RequestList, responses=_ERRORS)
+def search(
+    ctx: Context,
+    user: CurrentUser,
+    status: Status | None = None,
+    type: Annotated[str | None, Query(max_length=60)] = None,
+    state: StateCode | None = None,
+    due_before: AwareDatetime | None = None,
+    q: Annotated[str | None, Query(max_length=200, description="Full-text search")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+) -> RequestList:
+    """Requests of your authority, filtered and searched, most recently changed first."""
+    if type is not None:
+        ctx.catalogue.type(type)
+    views = service.find(
+        ctx,
+        actor=user,
+        query=RequestQuery(
+            authority_id=user.authority_id,
+            status=status,
+            type_code=type,
+            state=state,
+            due_before=due_before,
+            text=q,
+            limit=limit,
+            offset=offset,
+        ),
+    )
+    items = [_summary(ctx, view) for view in views]
+    return RequestList(items=items, count=len(items), limit=limit, offset=offset)
+
+
+@router.get("/{request_id}", response_model=RequestOut, responses=_ERRORS)
+def read(request_id: str, ctx: Context, user: CurrentUser) -> RequestOut:
+    """One request with its history, completeness report and deadlines."""
+    return _full(ctx, service.get(ctx, actor=user, request_id=request_id))
+
+
+@router.patch("/{request_id}", response_model=RequestOut, responses=_ERRORS)
+def edit(request_id: str, body: PatchRequest, ctx: Context, user: CurrentUser) -> RequestOut:
+    """Change a draft: header values, and fields as a JSON merge patch."""
+    header = body.model_dump(exclude_unset=True, exclude={"fields", "version"}, exclude_none=True)
+    view = service.edit_draft(
+        ctx,
+        actor=user,
+        command=EditDraft(
+            request_id=request_id,
+            fields_patch=body.fields,
+            header=header,
+            expected_version=body.version,
+        ),
+    )
+    return _full(ctx, view)
+
+
+@router.post("/{request_id}/submit", response_model=RequestOut, responses=_ERRORS)
+def submit(request_id: str, ctx: Context, user: CurrentUser) -> RequestOut:
+    """Submit for approval. Refused with ``INCOMPLETE_REQUEST`` and every missing path."""
+    return _full(ctx, service.submit(ctx, actor=user, request_id=request_id))
+
+
+@router.post("/{request_id}/approve", response_model=RequestOut, responses=_ERRORS)
+def approve(
+    request_id: str, ctx: Context, user: CurrentUser, body: ApproveBody | None = None
+) -> RequestOut:
+    """Approve (an approver who is not the drafter: four eyes)."""
+    comment = body.comment if body else ""
+    return _full(ctx, service.approve(ctx, actor=user, request_id=request_id, comment=comment))
+
+
+@router.post("/{request_id}/return", response_model=RequestOut, responses=_ERRORS)
+def send_back(request_id: str, body: ReasonBody, ctx: Context, user: CurrentUser) -> RequestOut:
+    """Send back to the drafter with a comment (an approver's step)."""
+    view = service.return_to_draft(ctx, actor=user, request_id=request_id, reason=body.reason)
+    return _full(ctx, view)
+
+
+@router.post("/{request_id}/withdraw", response_model=RequestOut, responses=_ERRORS)
+def withdraw(request_id: str, body: ReasonBody, ctx: Context, user: CurrentUser) -> RequestOut:
+    """Withdraw a request of this State, with reasons."""
+    return _full(ctx, service.withdraw(ctx, actor=user, request_id=request_id, reason=body.reason))
+
+
+@router.post("/{request_id}/transitions", response_model=RequestOut, responses=_ERRORS)
+def transition(
+    request_id: str, body: TransitionBody, ctx: Context, user: CurrentUser
+) -> RequestOut:
+    """Take a step on a received request (register, assess, decide, execute, close)."""
+    command = MoveRequest(request_id=request_id, to=body.to, reason=body.reason)
+    return _full(ctx, service.process(ctx, actor=user, command=command))
+
+
+def _deadline(item: Deadline) -> DeadlineOut:
+    return DeadlineOut(
+        request_id=item.request_id,
+        code=item.code,
+        label=item.label,
+        kind=item.kind,
+        due_at=item.due_at,
+        basis=list(item.basis),
+    )
+
+
+def _summary(ctx: Context, view: service.RequestView) -> RequestSummary:
+    request = view.request
+    return RequestSummary(
+        id=request.id,
+        reference=request.reference,
+        side=request.side,
+        type=request.type_code,
+        title=ctx.catalogue.type(request.type_code).title,
+        profile=request.profile,
+        requesting_state=request.requesting_state,
+        requested_state=request.requested_state,
+        urgency=request.urgency,
+        channel=request.channel,
+        status=request.status,
+        version=request.version,
+        created_at=request.created_at,
+        updated_at=request.updated_at,
+        missing=[issue.path for issue in view.missing],
+        next_due_at=view.deadlines[0].due_at if view.deadlines else None,
+    )
+
+
+def _full(ctx: Context, view: service.RequestView) -> RequestOut:
+    request = view.request
+    return RequestOut(
+        **_summary(ctx, view).model_dump(),
+        authority_id=request.authority_id,
+        fields=request.fields,
+        legal_basis=list(view.legal_basis),
+        completeness=[IssueOut(path=i.path, kind=i.kind, message=i.message) for i in view.missing],
+        deadlines=[_deadline(item) for item in view.deadlines],
+        history=[
+            HistoryOut(
+                seq=entry.seq,
+                from_status=entry.from_status,
+                to_status=entry.to_status,
+                actor_id=entry.actor_id,
+                at=entry.at,
+                reason=entry.reason,
+            )
+            for entry in request.history
+        ],
+        next_statuses=sorted(allowed_next(request.side, request.status)),
+        created_by=request.created_by,
+        submitted_by=request.submitted_by,
+        approved_by=request.approved_by,
+        approval_digest=request.approval_digest,
+    )

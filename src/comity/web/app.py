@@ -1,0 +1,61 @@
+"""The application factory: ``create_app(container)`` builds the ASGI app; nothing at import."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import RedirectResponse
+
+from comity import __version__
+from comity.bootstrap import Container, published_catalogue_schema
+from comity.web import errors
+from comity.web.api import auth, catalogue, deadlines, requests
+from comity.web.limits import BodyLimitMiddleware, SecurityHeadersMiddleware
+
+API = "/api/v1"
+
+
+def create_app(container: Container) -> FastAPI:
+    """The node's web application, wired to ``container``."""
+    app = FastAPI(
+        title=f"Comity node {container.settings.state}",
+        version=__version__,
+        description=(
+            "The JSON API of a Comity node: the catalogue of forms of cooperation, requests "
+            "to and from other States with their workflow and deadlines. Errors are RFC 9457 "
+            "problem+json documents with a stable `code`."
+        ),
+        openapi_url=f"{API}/openapi.json",
+        # The nodes run in closed networks: the interactive docs would load scripts from a
+        # CDN, so only the OpenAPI document is served.
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.container = container
+    errors.install(app)
+    api = APIRouter(prefix=API)
+    api.include_router(auth.router)
+    api.include_router(catalogue.router)
+    api.include_router(requests.router)
+    api.include_router(deadlines.router)
+
+    @api.get("/catalogue-schema", tags=["catalogue"])
+    def catalogue_file_schema() -> dict[str, Any]:
+        """The JSON Schema the catalogue's data files follow."""
+        return published_catalogue_schema()
+
+    app.include_router(api)
+
+    @app.get("/healthz", tags=["node"])
+    def health() -> dict[str, str]:
+        """Liveness: the process answers."""
+        return {"status": "ok", "state": container.settings.state, "version": __version__}
+
+    @app.get("/", include_in_schema=False)
+    def index() -> RedirectResponse:
+        return RedirectResponse(f"{API}/openapi.json")
+
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(BodyLimitMiddleware, limit=container.settings.max_body_bytes)
+    return app

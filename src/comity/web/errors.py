@@ -1,0 +1,159 @@
+"""The one place that maps errors to HTTP: RFC 9457 problem+json with a stable ``code``.
+
+Every response that is not a success goes through here, so clients can rely on the shape:
+``type``, ``title``, ``status``, ``detail``, ``code``, ``instance`` and, where it helps,
+``missing`` (every missing or invalid path) or ``errors`` (each path with its problem).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from comity.domain import errors as domain
+
+log = logging.getLogger("comity.web")
+
+PROBLEM_JSON = "application/problem+json"
+
+STATUS: dict[type[domain.DomainError], int] = {
+    domain.NotFoundError: 404,
+    domain.UnknownRequestTypeError: 422,
+    domain.UnknownProfileError: 422,
+    domain.UnknownAuthorityError: 422,
+    domain.TypeNotAvailableError: 422,
+    domain.InvalidFieldsError: 422,
+    domain.IncompleteRequestError: 422,
+    domain.ReasonRequiredError: 422,
+    domain.IllegalTransitionError: 409,
+    domain.NotEditableError: 409,
+    domain.ConcurrencyError: 409,
+    domain.ConflictError: 409,
+    domain.PermissionDeniedError: 403,
+    domain.AuthenticationError: 401,
+    domain.CatalogueError: 500,
+    domain.AuditUnavailableError: 503,
+}
+
+_HTTP_CODES = {
+    400: "BAD_REQUEST",
+    401: "AUTHN_REQUIRED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    406: "NOT_ACCEPTABLE",
+    413: "TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+}
+
+
+def problem(
+    request: Request, *, status: int, code: str, title: str, detail: str, **extra: Any
+) -> JSONResponse:
+    """A problem+json response."""
+    body = {
+        "type": f"urn:comity:problem:{code.lower().replace('_', '-')}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+        "instance": request.url.path,
+        **extra,
+    }
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def status_for(error: domain.DomainError) -> int:
+    """The HTTP status of a domain error: its nearest class in the table."""
+    for cls in type(error).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 400
+
+
+def _issues(issues: tuple[domain.FieldIssue, ...]) -> list[dict[str, str]]:
+    return [{"path": i.path, "kind": i.kind, "message": i.message} for i in issues]
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers on ``app``."""
+
+    @app.exception_handler(domain.DomainError)
+    def _domain(request: Request, error: domain.DomainError) -> JSONResponse:
+        extra: dict[str, Any] = {}
+        if isinstance(error, domain.IncompleteRequestError):
+            extra = {"missing": error.missing, "errors": _issues(error.issues)}
+        elif isinstance(error, domain.InvalidFieldsError):
+            extra = {"errors": _issues(error.issues)}
+        status = status_for(error)
+        if status >= 500:
+            log.error("server-side failure %s: %s", error.code, error.detail)
+        title = type(error).__doc__ or error.code
+        return problem(
+            request,
+            status=status,
+            code=error.code,
+            title=title.strip().splitlines()[0],
+            detail=error.detail,
+            **extra,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    def _validation(request: Request, error: RequestValidationError) -> JSONResponse:
+        details = error.errors()
+        if any(item.get("type") == "json_invalid" for item in details):
+            return problem(
+                request,
+                status=400,
+                code="MALFORMED_JSON",
+                title="The body is not valid JSON",
+                detail="the request body could not be parsed as JSON",
+            )
+        errors = [
+            {
+                "path": ".".join(str(part) for part in item.get("loc", ()) if part != "body"),
+                "kind": "unknown" if item.get("type") == "extra_forbidden" else "invalid",
+                "message": str(item.get("msg", "")),
+            }
+            for item in details
+        ]
+        return problem(
+            request,
+            status=422,
+            code="VALIDATION_FAILED",
+            title="The input does not follow the schema",
+            detail=f"{len(errors)} problem(s) in the input",
+            errors=errors,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        code = _HTTP_CODES.get(error.status_code, "HTTP_ERROR")
+        return problem(
+            request,
+            status=error.status_code,
+            code=code,
+            title=code.replace("_", " ").capitalize(),
+            detail=str(error.detail),
+        )
+
+    @app.exception_handler(Exception)
+    def _unexpected(request: Request, error: Exception) -> JSONResponse:
+        # Log once here, with a correlation id the caller can quote; never leak internals.
+        correlation = str(uuid.uuid4())
+        log.exception("unexpected error %s on %s", correlation, request.url.path, exc_info=error)
+        return problem(
+            request,
+            status=500,
+            code="INTERNAL",
+            title="Internal error",
+            detail="the node could not complete the request",
+            correlation_id=correlation,
+        )
