@@ -247,6 +247,7 @@ def _request_type(
             for item in raw.get("safeguards", ())
         ),
         # A shared timer that starts from a field the type leaves out does not apply to it.
+        ordered=tuple((first, second) for first, second in raw.get("ordered", ())),
         timers=tuple(
             timer
             for timer in envelope_timers
@@ -282,6 +283,11 @@ def _check_references(name: str, rtype: RequestType, profiles: Iterable[Profile]
                     f"{name}: timer {timer.code} needs reminders {timer.reminders_profile!r}, "
                     f"which profile {profile.code} lacks"
                 )
+    for first, second in rtype.ordered:
+        for member in (first, second):
+            spec = rtype.field(member)
+            if spec is None or spec.type not in (FieldType.DATE, FieldType.DATETIME):
+                raise CatalogueError(f"{name}: ordered names {member!r}, not a date field")
     for timer in rtype.timers:
         if timer.start_field is not None:
             spec = rtype.field(timer.start_field)

@@ -123,6 +123,8 @@ class RequestType:
     legal_basis: Mapping[str, ProfileBasis]
     safeguards: tuple[Safeguard, ...] = ()
     timers: tuple[TimerSpec, ...] = ()
+    # Pairs of top-level date fields that must be in order, such as a collection period.
+    ordered: tuple[tuple[str, str], ...] = ()
 
     def basis_under(self, profile: str) -> ProfileBasis:
         """The type's standing under ``profile``; a profile the file omits means unavailable."""

@@ -173,6 +173,8 @@ def completeness_issues(rtype: RequestType, profile: str, context: Context) -> l
         issues.append(FieldIssue("urgency", "invalid", f"urgency levels for this type: {allowed}"))
     fields = context.get("fields") or {}
     issues.extend(_missing_in_object(rtype.fields, fields, "fields", context))
+    for pair in rtype.ordered:
+        issues.extend(_out_of_order(pair, fields, "fields"))
     basis = rtype.basis_under(profile)
     if basis.availability is Availability.TREATY_ONLY and is_blank(fields.get("legal_basis")):
         issues.append(
@@ -230,9 +232,14 @@ def _nested_missing(
 
 
 def _order_issues(spec: FieldSpec, value: Mapping[str, Any], path: str) -> Iterator[FieldIssue]:
-    if spec.ordered is None:
-        return
-    first, second = spec.ordered
+    if spec.ordered is not None:
+        yield from _out_of_order(spec.ordered, value, path)
+
+
+def _out_of_order(
+    pair: tuple[str, str], value: Mapping[str, Any], path: str
+) -> Iterator[FieldIssue]:
+    first, second = pair
     start, end = parse_instant(value.get(first)), parse_instant(value.get(second))
     if start is not None and end is not None and end < start:
         yield FieldIssue(f"{path}.{second}", "invalid", f"{second} must not be before {first}")
