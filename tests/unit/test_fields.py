@@ -226,3 +226,16 @@ def test_parse_instant_reads_dates_and_aware_datetimes_only() -> None:
     assert parse_instant("2026-01-31T10:00:00") is None
     assert parse_instant("soon") is None
     assert parse_instant(None) is None
+
+
+def test_top_level_periods_must_be_in_order() -> None:
+    realtime = catalogue().type("realtime_traffic")
+    fields = {"collection_start": "2026-05-02T00:00:00Z", "collection_end": "2026-05-01T00:00:00Z"}
+    context = {"channel": "central_authority", "urgency": "routine", "fields": fields}
+    issues = completeness_issues(realtime, "ahc-2022-proposal", context)
+    assert ("fields.collection_end", "invalid") in {(i.path, i.kind) for i in issues}
+
+
+def test_a_list_without_an_item_schema_only_counts_its_items() -> None:
+    rtype = _type(spec("free", F.LIST, min_items=1))
+    assert completeness_issues(rtype, "p", _context({"free": [1, "two"]})) == []
