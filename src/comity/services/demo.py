@@ -32,6 +32,8 @@ DEMO_ACCOUNTS = (
     DemoAccount("drafter", frozenset({Role.DRAFTER}), "central"),
     DemoAccount("drafter2", frozenset({Role.DRAFTER}), "central"),
     DemoAccount("approver", frozenset({Role.APPROVER}), "central"),
+    # Drafts and approves, so the four-eyes rule can be seen refusing self-approval.
+    DemoAccount("senior", frozenset({Role.DRAFTER, Role.APPROVER}), "central"),
     DemoAccount("executor", frozenset({Role.EXECUTOR}), "central"),
     DemoAccount("duty", frozenset({Role.DUTY_OFFICER, Role.DRAFTER}), "poc247"),
     DemoAccount("dpo", frozenset({Role.DPO}), "central"),
