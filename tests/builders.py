@@ -15,7 +15,14 @@ from comity.services.demo import example_mla_fields, example_preservation_fields
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
-__all__ = ["T0", "a_request", "a_user", "catalogue", "example_mla_fields", "example_preservation_fields"]
+__all__ = [
+    "T0",
+    "a_request",
+    "a_user",
+    "catalogue",
+    "example_mla_fields",
+    "example_preservation_fields",
+]
 
 
 def catalogue() -> Catalogue:
@@ -58,10 +65,20 @@ def a_request(
     )
     if incoming:
         return CooperationRequest.incoming(
-            request_id="req-1", reference="XB-1", draft=draft, rtype=rtype, actor_id="system", now=now
+            request_id="req-1",
+            reference="XB-1",
+            draft=draft,
+            rtype=rtype,
+            actor_id="system",
+            now=now,
         )
     return CooperationRequest.draft(
-        request_id="req-1", reference="XA-1", draft=draft, rtype=rtype, actor=actor or a_user(), now=now
+        request_id="req-1",
+        reference="XA-1",
+        draft=draft,
+        rtype=rtype,
+        actor=actor or a_user(),
+        now=now,
     )
 
 

@@ -66,7 +66,9 @@ def test_the_demo_node_serves_the_catalogue_and_enforces_the_workflow(demo_node:
         assert len({item["code"] for item in catalogue["types"]}) == 27
 
         def login(name: str) -> dict[str, str]:
-            response = http.post("/api/v1/auth/token", json={"username": name, "password": DEMO_PASSWORD})
+            response = http.post(
+                "/api/v1/auth/token", json={"username": name, "password": DEMO_PASSWORD}
+            )
             assert response.status_code == 200, response.text
             return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
@@ -83,7 +85,9 @@ def test_the_demo_node_serves_the_catalogue_and_enforces_the_workflow(demo_node:
         assert refused.status_code == 422
         assert refused.headers["content-type"].startswith("application/problem+json")
         assert refused.json()["code"] == "INCOMPLETE_REQUEST"
-        assert "fields.purpose" in refused.json()["missing"] and len(refused.json()["missing"]) == 10
+        assert (
+            "fields.purpose" in refused.json()["missing"] and len(refused.json()["missing"]) == 10
+        )
 
         complete = http.post(
             "/api/v1/requests",

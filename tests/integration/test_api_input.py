@@ -22,7 +22,9 @@ def _problem(response: Any, status: int, code: str) -> dict[str, Any]:
 
 def _requests(node: Node) -> int:
     with node.container.engine.connect() as connection:
-        return int(connection.execute(select(func.count()).select_from(cooperation_request)).scalar_one())
+        return int(
+            connection.execute(select(func.count()).select_from(cooperation_request)).scalar_one()
+        )
 
 
 @pytest.mark.parametrize(
@@ -40,9 +42,16 @@ def test_missing_or_bad_tokens_are_401(seeded: Node, headers: dict[str, str], co
 
 
 def test_wrong_passwords_and_unknown_users_look_the_same(seeded: Node) -> None:
-    wrong = seeded.client.post("/api/v1/auth/token", json={"username": "drafter", "password": "nope"})
-    unknown = seeded.client.post("/api/v1/auth/token", json={"username": "ghost", "password": "nope"})
-    first, second = _problem(wrong, 401, "INVALID_CREDENTIALS"), _problem(unknown, 401, "INVALID_CREDENTIALS")
+    wrong = seeded.client.post(
+        "/api/v1/auth/token", json={"username": "drafter", "password": "nope"}
+    )
+    unknown = seeded.client.post(
+        "/api/v1/auth/token", json={"username": "ghost", "password": "nope"}
+    )
+    first, second = (
+        _problem(wrong, 401, "INVALID_CREDENTIALS"),
+        _problem(unknown, 401, "INVALID_CREDENTIALS"),
+    )
     assert first["detail"] == second["detail"]
 
 
@@ -82,7 +91,11 @@ def test_unknown_and_malformed_request_fields_are_refused_with_every_path(seeded
         json={
             "type": "mla",
             "requested_state": "XB",
-            "fields": {"colour": "red", "offences": [{"max_penalty_months": True}], "language": "EN"},
+            "fields": {
+                "colour": "red",
+                "offences": [{"max_penalty_months": True}],
+                "language": "EN",
+            },
         },
         headers=seeded.headers("drafter"),
     )
@@ -117,7 +130,11 @@ def test_impossible_requests_are_refused(
 
 def test_a_body_over_the_limit_is_413_before_anything_is_read(seeded: Node) -> None:
     headers = {**seeded.headers("drafter"), "content-type": "application/json"}
-    big = b'{"type": "mla", "requested_state": "XB", "fields": {"facts_summary": "' + b"x" * 70_000 + b'"}}'
+    big = (
+        b'{"type": "mla", "requested_state": "XB", "fields": {"facts_summary": "'
+        + b"x" * 70_000
+        + b'"}}'
+    )
     response = seeded.client.post("/api/v1/requests", content=big, headers=headers)
     _problem(response, 413, "TOO_LARGE")
 
@@ -175,5 +192,7 @@ def test_illegal_steps_on_received_requests_are_409_and_change_nothing(seeded: N
     _problem(response, 409, "ILLEGAL_TRANSITION")
     drafter = seeded.client.post(url, json={"to": "registered"}, headers=seeded.headers("drafter"))
     _problem(drafter, 403, "FORBIDDEN")
-    read = seeded.client.get(f"/api/v1/requests/{view.request.id}", headers=seeded.headers("executor"))
+    read = seeded.client.get(
+        f"/api/v1/requests/{view.request.id}", headers=seeded.headers("executor")
+    )
     assert read.json()["status"] == "received" and len(read.json()["history"]) == 1

@@ -34,7 +34,11 @@ def test_the_catalogue_lists_all_27_forms_with_their_fields_and_profiles(seeded:
     assert "computer_fraud" in conduct["values"]
     reasons = next(f for f in mla["fields"] if f["name"] == "urgency_reasons")
     assert reasons["required_when"] == "urgency in urgent, emergency"
-    assert mla["legal_basis"]["uncc-2024"]["channels"] == ["central_authority", "diplomatic", "interpol"]
+    assert mla["legal_basis"]["uncc-2024"]["channels"] == [
+        "central_authority",
+        "diplomatic",
+        "interpol",
+    ]
     one = seeded.client.get("/api/v1/catalogue/types/preservation").json()
     assert {t["code"] for t in one["timers"]} >= {"preservation_expiry"}
     missing = seeded.client.get("/api/v1/catalogue/types/telepathy")
@@ -50,7 +54,9 @@ def test_the_openapi_document_describes_the_api(seeded: Node) -> None:
                  "/api/v1/auth/token", "/api/v1/catalogue"):  # fmt: skip
         assert path in paths
     assert "422" in paths["/api/v1/requests/{request_id}/submit"]["post"]["responses"]
-    assert seeded.client.get("/", follow_redirects=False).headers["location"] == "/api/v1/openapi.json"
+    assert (
+        seeded.client.get("/", follow_redirects=False).headers["location"] == "/api/v1/openapi.json"
+    )
 
 
 def _create(node: Node, fields: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -132,7 +138,10 @@ def test_received_requests_are_processed_step_by_step_with_deadlines(seeded: Nod
     assert "BC art. 29(7)" in expiry["basis"]
     soon = (datetime.now(UTC) + timedelta(days=61)).isoformat().replace("+00:00", "Z")
     due = seeded.client.get(f"/api/v1/deadlines?due_before={soon}", headers=headers).json()
-    assert {d["code"] for d in due["items"]} >= {"preservation_expiry", "preservation_expiry.reminder"}
+    assert {d["code"] for d in due["items"]} >= {
+        "preservation_expiry",
+        "preservation_expiry.reminder",
+    }
     assert all(d["request_id"] == request_id for d in due["items"])
     listed = seeded.client.get(f"/api/v1/requests?due_before={soon}", headers=headers).json()
     assert [item["id"] for item in listed["items"]] == [request_id]
@@ -160,7 +169,9 @@ def test_refusal_on_the_requested_side_needs_reasons(seeded: Node) -> None:
     bare = seeded.client.post(url, json={"to": "refused"}, headers=headers)
     assert bare.status_code == 422 and bare.json()["code"] == "REASON_REQUIRED"
     reasoned = seeded.client.post(
-        url, json={"to": "refused", "reason": "Essential interests (Statement Q14)."}, headers=headers
+        url,
+        json={"to": "refused", "reason": "Essential interests (Statement Q14)."},
+        headers=headers,
     )
     assert reasoned.json()["status"] == "refused"
     assert reasoned.json()["history"][-1]["reason"] == "Essential interests (Statement Q14)."

@@ -69,7 +69,9 @@ def test_a_complete_draft_awaits_approval_and_its_drafter_cannot_approve_it(seed
     )
     assert submitted.status_code == 200, submitted.text
     assert submitted.json()["status"] == "awaiting_approval"
-    own = seeded.client.post(f"/api/v1/requests/{draft['id']}/approve", headers=seeded.headers("both"))
+    own = seeded.client.post(
+        f"/api/v1/requests/{draft['id']}/approve", headers=seeded.headers("both")
+    )
     assert own.status_code == 403 and own.json()["code"] == "FOUR_EYES_REQUIRED"
     drafter_only = seeded.client.post(
         f"/api/v1/requests/{draft['id']}/approve", headers=seeded.headers("drafter2")
@@ -85,12 +87,18 @@ def test_a_complete_draft_awaits_approval_and_its_drafter_cannot_approve_it(seed
     assert body["status"] == "approved"
     assert body["approved_by"] == seeded.people["approver"].id
     assert body["approval_digest"] and len(body["approval_digest"]) == 64
-    assert [step["to_status"] for step in body["history"]] == ["draft", "awaiting_approval", "approved"]
+    assert [step["to_status"] for step in body["history"]] == [
+        "draft",
+        "awaiting_approval",
+        "approved",
+    ]
     assert body["history"][-1]["reason"] == "Checked against the treaty."
     assert "sent" in body["next_statuses"]
 
 
-def test_the_approver_can_send_back_with_a_comment_and_the_drafter_edits_again(seeded: Node) -> None:
+def test_the_approver_can_send_back_with_a_comment_and_the_drafter_edits_again(
+    seeded: Node,
+) -> None:
     draft = _create(seeded, fields=example_mla_fields())
     seeded.client.post(f"/api/v1/requests/{draft['id']}/submit", headers=seeded.headers("drafter"))
     no_reason = seeded.client.post(
@@ -105,7 +113,10 @@ def test_the_approver_can_send_back_with_a_comment_and_the_drafter_edits_again(s
     assert back.json()["status"] == "draft"
     edited = seeded.client.patch(
         f"/api/v1/requests/{draft['id']}",
-        json={"fields": {"special_procedure": "Certify the logs."}, "version": back.json()["version"]},
+        json={
+            "fields": {"special_procedure": "Certify the logs."},
+            "version": back.json()["version"],
+        },
         headers=seeded.headers("drafter"),
     )
     assert edited.status_code == 200, edited.text
@@ -125,7 +136,9 @@ def test_patching_merges_fields_removes_nulls_and_checks_the_version(seeded: Nod
     assert body["fields"] == {"language": "en", "facts_summary": "F"}
     assert body["urgency"] == "urgent" and body["version"] == 1
     assert "fields.urgency_reasons" in body["missing"]
-    stale = seeded.client.patch(url, json={"fields": {"purpose": "y"}, "version": 0}, headers=headers)
+    stale = seeded.client.patch(
+        url, json={"fields": {"purpose": "y"}, "version": 0}, headers=headers
+    )
     assert stale.status_code == 409 and stale.json()["code"] == "CONCURRENT_UPDATE"
 
 
@@ -144,7 +157,9 @@ def test_withdrawal_needs_reasons_and_ends_the_request(seeded: Node) -> None:
     url = f"/api/v1/requests/{draft['id']}/withdraw"
     refused = seeded.client.post(url, json={"reason": ""}, headers=seeded.headers("drafter"))
     assert refused.status_code == 422 and refused.json()["code"] == "REASON_REQUIRED"
-    done = seeded.client.post(url, json={"reason": "No longer needed."}, headers=seeded.headers("drafter"))
+    done = seeded.client.post(
+        url, json={"reason": "No longer needed."}, headers=seeded.headers("drafter")
+    )
     assert done.json()["status"] == "withdrawn"
     twice = seeded.client.post(url, json={"reason": "Again."}, headers=seeded.headers("drafter"))
     assert twice.status_code == 409 and twice.json()["code"] == "ILLEGAL_TRANSITION"
@@ -173,7 +188,9 @@ def test_an_administrator_manages_accounts_not_case_files(seeded: Node) -> None:
     draft = _create(seeded, fields={"language": "en"})
     response = seeded.client.get(f"/api/v1/requests/{draft['id']}", headers=seeded.headers("admin"))
     assert response.status_code == 404
-    assert seeded.client.get("/api/v1/requests", headers=seeded.headers("admin")).json()["items"] == []
+    assert (
+        seeded.client.get("/api/v1/requests", headers=seeded.headers("admin")).json()["items"] == []
+    )
     create = seeded.client.post(
         "/api/v1/requests", json={"type": "mla", "requested_state": "XB"},
         headers=seeded.headers("admin"),
@@ -183,7 +200,12 @@ def test_an_administrator_manages_accounts_not_case_files(seeded: Node) -> None:
 
 def test_readers_see_but_cannot_act(seeded: Node) -> None:
     draft = _create(seeded, fields={"language": "en"})
-    assert seeded.client.get(f"/api/v1/requests/{draft['id']}", headers=seeded.headers("dpo")).status_code == 200
+    assert (
+        seeded.client.get(
+            f"/api/v1/requests/{draft['id']}", headers=seeded.headers("dpo")
+        ).status_code
+        == 200
+    )
     response = seeded.client.post(
         f"/api/v1/requests/{draft['id']}/submit", headers=seeded.headers("dpo")
     )
@@ -214,13 +236,21 @@ def test_every_step_is_audited_in_the_same_transaction(seeded: Node) -> None:
 def test_the_four_eyes_rule_and_a_failed_submission_write_nothing(seeded: Node) -> None:
     draft = _create(seeded, "both", fields=example_mla_fields())
     seeded.client.post(f"/api/v1/requests/{draft['id']}/submit", headers=seeded.headers("both"))
-    counts = (_count(seeded, audit_entry), _count(seeded, request_history), _count(seeded, cooperation_request))
+    counts = (
+        _count(seeded, audit_entry),
+        _count(seeded, request_history),
+        _count(seeded, cooperation_request),
+    )
     seeded.client.post(f"/api/v1/requests/{draft['id']}/approve", headers=seeded.headers("both"))
     seeded.client.post(
         "/api/v1/requests", json={"type": "mla", "requested_state": "XB", "fields": {"x": 1}},
         headers=seeded.headers("drafter"),
     )  # fmt: skip
-    after = (_count(seeded, audit_entry), _count(seeded, request_history), _count(seeded, cooperation_request))
+    after = (
+        _count(seeded, audit_entry),
+        _count(seeded, request_history),
+        _count(seeded, cooperation_request),
+    )
     # Only the sign-ins of the two calls were audited; the refused commands left no trace.
     assert after[1:] == counts[1:]
     assert after[0] == counts[0] + 2

@@ -26,10 +26,18 @@ def run(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+def add_user(node_dir: Path, name: str, *extra: str) -> tuple[int, str]:
+    """Add a drafter called ``name`` (more options in ``extra``)."""
+    return run("user", "add", "--dir", str(node_dir), "--username", name,
+               "--password", "a long enough secret", "--role", "drafter", *extra)  # fmt: skip
+
+
 @pytest.fixture
 def node_dir(tmp_path: Path, database_url: str) -> Path:
     directory = tmp_path / "node"
-    code, out = run("node", "init", "--state", "XA", "--dir", str(directory), "--database-url", database_url)
+    code, out = run(
+        "node", "init", "--state", "XA", "--dir", str(directory), "--database-url", database_url
+    )
     assert code == 0, out
     assert "central" in out and "poc247" in out
     return directory
@@ -50,31 +58,33 @@ def test_init_refuses_a_malformed_state_code(tmp_path: Path) -> None:
 
 
 def test_users_are_added_and_listed_and_bad_accounts_refused(node_dir: Path) -> None:
-    base = ("user", "add", "--dir", str(node_dir))
-    code, out = run(*base, "--username", "ana", "--password", "a long enough secret", "--role", "drafter",
-                    "--role", "approver")  # fmt: skip
+    code, out = add_user(node_dir, "ana", "--role", "approver")
     assert code == 0, out
     assert "approver, drafter" in out
-    code, out = run(*base, "--username", "ana", "--password", "a long enough secret", "--role", "dpo")
+    code, out = add_user(node_dir, "ana")
     assert code == 2 and "CONFLICT" in out
-    code, out = run(*base, "--username", "bo", "--password", "short", "--role", "dpo")
+    short = ("--password", "short")
+    code, out = run(
+        "user", "add", "--dir", str(node_dir), "--username", "bo", *short, "--role", "dpo"
+    )
     assert code == 2 and "INVALID_FIELDS" in out and "password" in out
-    code, out = run(*base, "--username", "cy", "--password", "a long enough secret", "--role", "dpo",
-                    "--authority", "nowhere")  # fmt: skip
+    code, out = add_user(node_dir, "cy", "--authority", "nowhere")
     assert code == 2 and "UNKNOWN_AUTHORITY" in out
-    code, out = run(*base, "--username", "di", "--password", "a long enough secret", "--role", "executor",
-                    "--authority", "poc247")  # fmt: skip
+    code, out = add_user(node_dir, "di", "--authority", "poc247")
     assert code == 0, out
     code, out = run("user", "list", "--dir", str(node_dir))
     assert code == 0 and "ana" in out and "di" in out and "bo" not in out
 
 
 def test_requests_are_created_listed_and_shown_as_a_user(node_dir: Path, tmp_path: Path) -> None:
-    run("user", "add", "--dir", str(node_dir), "--username", "ana", "--password", "a long enough secret",
-        "--role", "drafter")  # fmt: skip
+    add_user(node_dir, "ana")
     body = tmp_path / "request.json"
-    body.write_text(json.dumps({"type": "mla", "requested_state": "XB", "fields": {"language": "en"}}))
-    code, out = run("request", "create", "--from-json", str(body), "--dir", str(node_dir), "--as", "ana")
+    body.write_text(
+        json.dumps({"type": "mla", "requested_state": "XB", "fields": {"language": "en"}})
+    )
+    code, out = run(
+        "request", "create", "--from-json", str(body), "--dir", str(node_dir), "--as", "ana"
+    )
     assert code == 0, out
     assert "still missing: fields.purpose" in out
     request_id = out.split("created: ")[1].split()[0]
@@ -84,9 +94,11 @@ def test_requests_are_created_listed_and_shown_as_a_user(node_dir: Path, tmp_pat
     assert code == 0, out
     shown = json.loads(out)
     assert shown["status"] == "draft" and "fields.purpose" in shown["missing"]
-    body.write_text(json.dumps({"type": "mla", "requested_state": "XB", "fields": example_mla_fields(),
-                                "urgency": "routine", "channel": "central_authority"}))  # fmt: skip
-    code, out = run("request", "create", "--from-json", str(body), "--dir", str(node_dir), "--as", "ana")
+    complete = {"type": "mla", "requested_state": "XB", "fields": example_mla_fields()}
+    body.write_text(json.dumps({**complete, "urgency": "routine", "channel": "central_authority"}))
+    code, out = run(
+        "request", "create", "--from-json", str(body), "--dir", str(node_dir), "--as", "ana"
+    )
     assert code == 0 and "still missing" not in out
     code, out = run("request", "list", "--dir", str(node_dir), "--as", "ana", "--q", "phishing")
     assert code == 0 and out.count("mla") == 1
@@ -107,11 +119,12 @@ def test_requests_are_created_listed_and_shown_as_a_user(node_dir: Path, tmp_pat
 def test_bad_request_files_are_refused_with_exit_code_2(
     node_dir: Path, tmp_path: Path, content: str, message: str
 ) -> None:
-    run("user", "add", "--dir", str(node_dir), "--username", "ana", "--password", "a long enough secret",
-        "--role", "drafter")  # fmt: skip
+    add_user(node_dir, "ana")
     body = tmp_path / "bad.json"
     body.write_text(content)
-    code, out = run("request", "create", "--from-json", str(body), "--dir", str(node_dir), "--as", "ana")
+    code, out = run(
+        "request", "create", "--from-json", str(body), "--dir", str(node_dir), "--as", "ana"
+    )
     assert code == 2 and message in out
 
 
@@ -156,7 +169,9 @@ def test_help_explains_every_noun() -> None:
     assert run("version")[1].strip() == "0.1.0"
 
 
-def test_the_demo_is_seeded_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str) -> None:
+def test_the_demo_is_seeded_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str
+) -> None:
     monkeypatch.setenv("COMITY_DATABASE_URL", database_url)
     code, out = run("demo", "seed", "--dir", str(tmp_path / "demo"))
     assert code == 0, out

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect, insert, select
+from sqlalchemy import insert, inspect, select
 
 from comity.bootstrap import build
 from comity.store import migrate
@@ -45,20 +45,30 @@ def test_datetimes_come_back_timezone_aware_in_utc(database_url: str) -> None:
         )
         connection.execute(
             insert(cooperation_request).values(
-                id="r", reference="R", side="requesting", type_code="mla", profile="p",
-                requesting_state="XA", requested_state="XB", authority_id="a",
-                urgency="routine", channel="central_authority", status="draft", fields={},
-                version=0, created_by="u", created_at=paris_noon, updated_at=paris_noon,
-            )  # fmt: skip
+                id="r",
+                reference="R",
+                side="requesting",
+                type_code="mla",
+                profile="p",
+                requesting_state="XA",
+                requested_state="XB",
+                authority_id="a",
+                urgency="routine",
+                channel="central_authority",
+                status="draft",
+                fields={},
+                version=0,
+                created_by="u",
+                created_at=paris_noon,
+                updated_at=paris_noon,
+            )
         )
     with engine.connect() as connection:
         stored = connection.execute(select(cooperation_request.c.created_at)).scalar_one()
     assert stored.tzinfo is not None and stored.utcoffset() == timedelta(0)
     assert stored == datetime(2026, 7, 1, 10, 0, tzinfo=UTC)
     with engine.begin() as connection, pytest.raises(Exception, match="naive"):
-        connection.execute(
-            cooperation_request.update().values(updated_at=datetime(2026, 1, 1))  # noqa: DTZ001
-        )
+        connection.execute(cooperation_request.update().values(updated_at=datetime(2026, 1, 1)))
     engine.dispose()
 
 

@@ -62,7 +62,8 @@ REQUIRED = {
                            "enforcement_mode"],
     "temporary_transfer": ["detainee", "detainee_consent", "return_date", "custody_conditions"],
     "freezing": ["facts_summary", "assets", "measures"],
-    "confiscation": ["route", "property", "facts_summary", "?foreign_order", "?extent_of_execution"],
+    "confiscation": ["route", "property", "facts_summary", "?foreign_order",
+                     "?extent_of_execution"],
     "asset_return": ["confiscation_ref", "assets", "disposition_sought"],
     "covert_investigation": ["technique", "operation_plan", "necessity", "period_start",
                              "period_end"],
@@ -215,19 +216,57 @@ def test_a_copy_of_the_packaged_files_loads(tree: Path) -> None:
         ("types/mla.yaml", "code: mla", "code: mla: [", "not valid YAML"),
         ("types/mla.yaml", "coercive: true", "coercive: maybe", "coercive"),
         ("types/mla.yaml", "code: mla", "code: mla2", "must be named mla2.yaml"),
-        ("types/mla.yaml", "  require: [conducting_authority", "  require: [nonexistent", "envelope/require"),
+        (
+            "types/mla.yaml",
+            "  require: [conducting_authority",
+            "  require: [nonexistent",
+            "envelope/require",
+        ),
         ("types/mla.yaml", "  - name: measures\n", "  - name: purpose\n", "defined twice"),
-        ("types/mla.yaml", "default_channel: central_authority", "default_channel: police", "defaults"),
-        ("types/mla.yaml", "channels: [central_authority, diplomatic, interpol]",
-         "channels: [central_authority, diplomatic, interpol, police]", "not channels of the type"),
-        ("types/mla.yaml", "timers: []", "timers: [{code: x, label: X, kind: due, start: {status: sent}, "
-         "after: {profile: nope}}]", "needs duration 'nope'"),
-        ("types/mla.yaml", "timers: []", "timers: [{code: x, label: X, kind: due, start: {status: sent}, "
-         "after: {days: 1}, reminders: {profile: nope}}]", "needs reminders 'nope'"),
-        ("types/mla.yaml", "timers: []", "timers: [{code: x, label: X, kind: due, start: {field: purpose}, "
-         "after: {days: 1}}]", "not a date field"),
-        ("types/mla.yaml", "timers: []", "timers: []\nordered: [[purpose, language]]", "not a date field"),
-        ("profiles/uncc-2024.yaml", "instruments:", "default: true\ninstruments:", "exactly one profile"),
+        (
+            "types/mla.yaml",
+            "default_channel: central_authority",
+            "default_channel: police",
+            "defaults",
+        ),
+        (
+            "types/mla.yaml",
+            "channels: [central_authority, diplomatic, interpol]",
+            "channels: [central_authority, diplomatic, interpol, police]",
+            "not channels of the type",
+        ),
+        (
+            "types/mla.yaml",
+            "timers: []",
+            "timers: [{code: x, label: X, kind: due, start: {status: sent}, "
+            "after: {profile: nope}}]",
+            "needs duration 'nope'",
+        ),
+        (
+            "types/mla.yaml",
+            "timers: []",
+            "timers: [{code: x, label: X, kind: due, start: {status: sent}, "
+            "after: {days: 1}, reminders: {profile: nope}}]",
+            "needs reminders 'nope'",
+        ),
+        (
+            "types/mla.yaml",
+            "timers: []",
+            "timers: [{code: x, label: X, kind: due, start: {field: purpose}, after: {days: 1}}]",
+            "not a date field",
+        ),
+        (
+            "types/mla.yaml",
+            "timers: []",
+            "timers: []\nordered: [[purpose, language]]",
+            "not a date field",
+        ),
+        (
+            "profiles/uncc-2024.yaml",
+            "instruments:",
+            "default: true\ninstruments:",
+            "exactly one profile",
+        ),
     ],
 )
 def test_broken_files_are_refused_naming_the_file(
@@ -241,7 +280,11 @@ def test_broken_files_are_refused_naming_the_file(
 
 
 def test_shared_timers_from_fields_a_type_omits_do_not_apply(tree: Path) -> None:
-    _edit(tree / "types/mla.yaml", "envelope:\n", "envelope:\n  omit: [requested_deadline, deadline_reasons]\n")
+    _edit(
+        tree / "types/mla.yaml",
+        "envelope:\n",
+        "envelope:\n  omit: [requested_deadline, deadline_reasons]\n",
+    )
     rtype = load_catalogue(tree).type("mla")
     assert "requested_deadline" not in {timer.code for timer in rtype.timers}
     shutil.rmtree(tree / "types")

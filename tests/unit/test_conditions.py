@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from comity.domain.conditions import AllOf, AnyOf, Not, Predicate, describe, is_blank, parse_condition, resolve
+from comity.domain.conditions import (
+    AllOf,
+    AnyOf,
+    Not,
+    Predicate,
+    describe,
+    is_blank,
+    parse_condition,
+    resolve,
+)
 from comity.domain.errors import CatalogueError
 
 CONTEXT = {
@@ -46,8 +55,24 @@ def test_resolve_walks_lists_and_skips_blanks() -> None:
         ({"path": "fields.targets[].cats", "contains_any": ["content", "subscriber"]}, True),
         ({"path": "fields.targets[].cats", "contains_any": ["content"]}, False),
         ({"path": "fields.offences[].death", "equals": True}, True),
-        ({"all": [{"path": "urgency", "equals": "emergency"}, {"path": "fields.kind", "equals": "a"}]}, False),
-        ({"any": [{"path": "urgency", "equals": "routine"}, {"path": "fields.kind", "equals": "b"}]}, True),
+        (
+            {
+                "all": [
+                    {"path": "urgency", "equals": "emergency"},
+                    {"path": "fields.kind", "equals": "a"},
+                ]
+            },
+            False,
+        ),
+        (
+            {
+                "any": [
+                    {"path": "urgency", "equals": "routine"},
+                    {"path": "fields.kind", "equals": "b"},
+                ]
+            },
+            True,
+        ),
         ({"not": {"path": "fields.kind", "equals": "b"}}, False),
     ],
 )

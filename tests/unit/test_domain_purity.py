@@ -31,7 +31,15 @@ def test_domain_modules_import_only_the_standard_library_and_the_domain() -> Non
 
 
 def test_the_domain_never_reads_the_clock_or_draws_random_numbers() -> None:
-    forbidden = ("datetime.now", "datetime.utcnow", "date.today", "time.time", "uuid.uuid4", "random.", "secrets.")
+    forbidden = (
+        "datetime.now",
+        "datetime.utcnow",
+        "date.today",
+        "time.time",
+        "uuid.uuid4",
+        "random.",
+        "secrets.",
+    )
     for module in DOMAIN.iterdir():
         if module.name.endswith(".py"):
             text = module.read_text("utf-8")

@@ -128,7 +128,10 @@ def test_channel_and_urgency_must_be_allowed_under_the_profile() -> None:
 
 
 def test_a_treaty_only_form_must_cite_its_treaty() -> None:
-    rtype = _type(spec("legal_basis", F.LIST, items=spec("c", F.STRING)), availability=Availability.TREATY_ONLY)
+    rtype = _type(
+        spec("legal_basis", F.LIST, items=spec("c", F.STRING)),
+        availability=Availability.TREATY_ONLY,
+    )
     assert [i.path for i in completeness_issues(rtype, "p", _context({}))] == ["fields.legal_basis"]
     assert completeness_issues(rtype, "p", _context({"legal_basis": ["MLAT XA-XB art. 3"]})) == []
 
@@ -198,13 +201,21 @@ def test_the_examples_are_complete_for_their_types() -> None:
     context = {"channel": "central_authority", "urgency": "routine", "fields": example_mla_fields()}
     assert completeness_issues(mla, "ahc-2022-proposal", context) == []
     preservation = cat.type("preservation")
-    context = {"channel": "network_24_7", "urgency": "urgent", "fields": example_preservation_fields()}
+    context = {
+        "channel": "network_24_7",
+        "urgency": "urgent",
+        "fields": example_preservation_fields(),
+    }
     assert completeness_issues(preservation, "ahc-2022-proposal", context) == []
 
 
 def test_emergency_urgency_requires_the_facts_and_their_link_to_the_request() -> None:
     mla = catalogue().type("mla")
-    context = {"channel": "central_authority", "urgency": "emergency", "fields": example_mla_fields()}
+    context = {
+        "channel": "central_authority",
+        "urgency": "emergency",
+        "fields": example_mla_fields(),
+    }
     paths = {issue.path for issue in completeness_issues(mla, "ahc-2022-proposal", context)}
     assert paths == {"fields.urgency_reasons", "fields.emergency_facts", "fields.emergency_nexus"}
 

@@ -15,7 +15,13 @@ from comity.domain.errors import (
     NotEditableError,
     ReasonRequiredError,
 )
-from comity.domain.events import RequestApproved, RequestDrafted, RequestEdited, RequestReceived, StatusChanged
+from comity.domain.events import (
+    RequestApproved,
+    RequestDrafted,
+    RequestEdited,
+    RequestReceived,
+    StatusChanged,
+)
 from comity.domain.requests import merge_patch
 from comity.domain.values import Role, Side, Urgency
 from comity.domain.workflow import Status

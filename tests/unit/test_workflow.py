@@ -98,7 +98,13 @@ def test_only_the_requested_side_has_registration_and_only_the_requesting_side_d
 
 def test_closed_is_terminal_and_ended_statuses_are_not_open() -> None:
     assert is_terminal(Status.CLOSED) and not is_terminal(Status.EXECUTED)
-    for status in (Status.CLOSED, Status.WITHDRAWN, Status.REFUSED, Status.EXPIRED, Status.EXECUTED):
+    for status in (
+        Status.CLOSED,
+        Status.WITHDRAWN,
+        Status.REFUSED,
+        Status.EXPIRED,
+        Status.EXECUTED,
+    ):
         assert not is_open(status)
     assert is_open(Status.IN_EXECUTION) and is_open(Status.DRAFT)
     assert REQUESTING[Status.CLOSED] == frozenset() == REQUESTED[Status.CLOSED]

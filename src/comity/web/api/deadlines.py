@@ -8,8 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import AwareDatetime
 
 from comity.services import requests as service
-from comity.web.api.requests import _deadline
-from comity.web.api.schemas import DeadlineList, ProblemOut
+from comity.web.api.schemas import DeadlineList, DeadlineOut, ProblemOut
 from comity.web.deps import Context, CurrentUser
 
 router = APIRouter(prefix="/deadlines", tags=["deadlines"])
@@ -28,4 +27,4 @@ def due(
 ) -> DeadlineList:
     """Open deadlines falling due before ``due_before`` (an instant with a UTC offset)."""
     items = service.deadlines_due(ctx, actor=user, before=due_before, limit=limit)
-    return DeadlineList(due_before=due_before, items=[_deadline(item) for item in items])
+    return DeadlineList(due_before=due_before, items=[DeadlineOut.of(item) for item in items])

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Query, Response
 from pydantic import AwareDatetime
 
 from comity.domain.commands import CreateDraft, EditDraft, MoveRequest
-from comity.domain.deadlines import Deadline
 from comity.domain.workflow import Status, allowed_next
 from comity.services import requests as service
 from comity.services.ports import RequestQuery
@@ -152,17 +151,6 @@ def transition(
     return _full(ctx, service.process(ctx, actor=user, command=command))
 
 
-def _deadline(item: Deadline) -> DeadlineOut:
-    return DeadlineOut(
-        request_id=item.request_id,
-        code=item.code,
-        label=item.label,
-        kind=item.kind,
-        due_at=item.due_at,
-        basis=list(item.basis),
-    )
-
-
 def _summary(ctx: Context, view: service.RequestView) -> RequestSummary:
     request = view.request
     return RequestSummary(
@@ -193,7 +181,7 @@ def _full(ctx: Context, view: service.RequestView) -> RequestOut:
         fields=request.fields,
         legal_basis=list(view.legal_basis),
         completeness=[IssueOut(path=i.path, kind=i.kind, message=i.message) for i in view.missing],
-        deadlines=[_deadline(item) for item in view.deadlines],
+        deadlines=[DeadlineOut.of(item) for item in view.deadlines],
         history=[
             HistoryOut(
                 seq=entry.seq,

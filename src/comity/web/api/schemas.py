@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
+from comity.domain.deadlines import Deadline
 from comity.domain.values import Channel, Side, Urgency
 from comity.domain.workflow import Status
 
@@ -93,6 +94,18 @@ class DeadlineOut(BaseModel):
     kind: str
     due_at: datetime
     basis: list[str]
+
+    @classmethod
+    def of(cls, item: Deadline) -> DeadlineOut:
+        """The API form of a domain deadline."""
+        return cls(
+            request_id=item.request_id,
+            code=item.code,
+            label=item.label,
+            kind=item.kind,
+            due_at=item.due_at,
+            basis=list(item.basis),
+        )
 
 
 class HistoryOut(BaseModel):
