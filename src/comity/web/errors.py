@@ -41,7 +41,7 @@ STATUS: dict[type[domain.DomainError], int] = {
     domain.AuditUnavailableError: 503,
 }
 
-_HTTP_CODES = {
+HTTP_CODES = {
     400: "BAD_REQUEST",
     401: "AUTHN_REQUIRED",
     403: "FORBIDDEN",
@@ -135,7 +135,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
-        code = _HTTP_CODES.get(error.status_code, "HTTP_ERROR")
+        code = HTTP_CODES.get(error.status_code, "HTTP_ERROR")
         return problem(
             request,
             status=error.status_code,
