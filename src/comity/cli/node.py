@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 import uvicorn
 
-from comity.bootstrap import init_node_dir
+from comity.bootstrap import Container, init_node_dir
 from comity.cli.context import DirOption, console, open_node, reports_errors
 from comity.config import Settings
 from comity.services import node as node_service
@@ -52,11 +52,8 @@ def serve(
         run_server(container, host=host, port=port)
 
 
-def run_server(container: object, *, host: str, port: int) -> None:
+def run_server(container: Container, *, host: str, port: int) -> None:
     """Run uvicorn on ``container``'s app until interrupted."""
-    from comity.bootstrap import Container
-
-    assert isinstance(container, Container)
     if container.database_revision() is None:
         console.print("[red]The database has no schema yet: run `comity db upgrade`.[/red]")
         raise typer.Exit(2)

@@ -16,9 +16,14 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
-        # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin, so that
-        # BEGIN is explicit and savepoints work.
-        event.listen(engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN"))
+        # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin. IMMEDIATE
+        # takes the write lock at the start: in WAL mode a transaction that read before
+        # another one committed can never write (SQLITE_BUSY_SNAPSHOT, which no timeout
+        # cures), so concurrent commands would fail; this way they queue for the lock
+        # (busy_timeout) and each then reads what the previous one committed.
+        event.listen(
+            engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN IMMEDIATE")
+        )
         return engine
     return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 

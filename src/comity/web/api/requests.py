@@ -63,7 +63,7 @@ def search(
     ctx: Context,
     user: CurrentUser,
     status: Status | None = None,
-    type: Annotated[str | None, Query(max_length=60)] = None,
+    type_code: Annotated[str | None, Query(alias="type", max_length=60)] = None,
     state: StateCode | None = None,
     due_before: AwareDatetime | None = None,
     q: Annotated[str | None, Query(max_length=200, description="Full-text search")] = None,
@@ -71,15 +71,15 @@ def search(
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> RequestList:
     """Requests of your authority, filtered and searched, most recently changed first."""
-    if type is not None:
-        ctx.catalogue.type(type)
+    if type_code is not None:
+        ctx.catalogue.type(type_code)
     views = service.find(
         ctx,
         actor=user,
         query=RequestQuery(
             authority_id=user.authority_id,
             status=status,
-            type_code=type,
+            type_code=type_code,
             state=state,
             due_before=due_before,
             text=q,
