@@ -15,6 +15,24 @@ from comity.services.demo import example_mla_fields, example_preservation_fields
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
+# What an empty request for mutual legal assistance lacks before it may be submitted: the
+# envelope's minimum (statement Q11; UNTOC art. 18(15)) and the measures sought.
+MLA_MINIMUM = frozenset(
+    {
+        "fields.requesting_authority",
+        "fields.conducting_authority",
+        "fields.case_refs",
+        "fields.language",
+        "fields.offences",
+        "fields.facts_summary",
+        "fields.proceeding_nature",
+        "fields.assistance_sought",
+        "fields.purpose",
+        "fields.purpose_code",
+        "fields.measures",
+    }
+)
+
 __all__ = [
     "T0",
     "a_request",

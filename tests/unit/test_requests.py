@@ -25,25 +25,11 @@ from comity.domain.events import (
 from comity.domain.requests import merge_patch
 from comity.domain.values import Role, Side, Urgency
 from comity.domain.workflow import Status
-from tests.builders import T0, a_request, a_user, catalogue, example_mla_fields
+from tests.builders import MLA_MINIMUM, T0, a_request, a_user, catalogue, example_mla_fields
 
 MLA = catalogue().type("mla")
 DRAFTER = a_user("u-drafter", Role.DRAFTER)
 APPROVER = a_user("u-approver", Role.APPROVER)
-
-EVERY_MLA_MINIMUM = {
-    "fields.requesting_authority",
-    "fields.conducting_authority",
-    "fields.case_refs",
-    "fields.language",
-    "fields.offences",
-    "fields.facts_summary",
-    "fields.proceeding_nature",
-    "fields.assistance_sought",
-    "fields.purpose",
-    "fields.purpose_code",
-    "fields.measures",
-}
 
 
 def test_a_new_draft_records_its_creation_and_may_be_incomplete() -> None:
@@ -51,7 +37,7 @@ def test_a_new_draft_records_its_creation_and_may_be_incomplete() -> None:
     assert request.status is Status.DRAFT and request.side is Side.REQUESTING
     assert [entry.to_status for entry in request.history] == [Status.DRAFT]
     assert isinstance(request.events[0], RequestDrafted)
-    assert {issue.path for issue in request.completeness(MLA)} == EVERY_MLA_MINIMUM
+    assert {issue.path for issue in request.completeness(MLA)} == MLA_MINIMUM
 
 
 def test_submitting_an_incomplete_draft_names_every_missing_path_and_changes_nothing() -> None:
@@ -59,7 +45,7 @@ def test_submitting_an_incomplete_draft_names_every_missing_path_and_changes_not
     with pytest.raises(IncompleteRequestError) as caught:
         request.submit(rtype=MLA, actor=DRAFTER, now=T0)
     missing = set(caught.value.missing)
-    assert missing == (EVERY_MLA_MINIMUM - {"fields.language", "fields.offences"}) | {
+    assert missing == (MLA_MINIMUM - {"fields.language", "fields.offences"}) | {
         "fields.offences[0].label",
         "fields.offences[0].legal_provision",
         "fields.offences[0].max_penalty_months",

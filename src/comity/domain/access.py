@@ -77,8 +77,11 @@ def require(user: User, action: Action, *, authority_id: str, side: Side) -> Non
     Invisible requests raise ``NotFoundError`` (anti-enumeration); visible ones the user may
     not act on raise ``PermissionDeniedError``.
     """
-    if not can_see(user, authority_id):
+    # Creating concerns no existing request, so there is nothing whose existence could leak.
+    if action is not Action.CREATE and not can_see(user, authority_id):
         raise NotFoundError("no such request")
+    if not user.active or user.authority_id != authority_id:
+        raise PermissionDeniedError("users act only for their own authority")
     roles, needed_side = _ACTION_ROLES[action]
     if not user.has(*roles):
         wanted = " or ".join(roles)
