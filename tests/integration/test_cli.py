@@ -183,3 +183,9 @@ def test_the_demo_is_seeded_once(
         assert status in out
     code, out = run("request", "list", "--dir", str(tmp_path / "demo"), "--as", "duty")
     assert "in_execution" in out and "received" in out
+
+
+def test_commands_on_a_directory_without_a_node_say_so(tmp_path: Path) -> None:
+    code, out = run("db", "upgrade", "--dir", str(tmp_path / "nowhere"))
+    assert code == 2 and "comity node init" in out
+    assert not (tmp_path / "nowhere").exists()

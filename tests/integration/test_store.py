@@ -23,6 +23,7 @@ from comity.domain.errors import (
 )
 from comity.domain.values import Channel, Role, Urgency
 from comity.services import node, requests, users
+from comity.services.ports import PasswordHasher
 from comity.store.repositories import SQLAuditLog
 from comity.store.tables import audit_entry
 from comity.store.uow import SQLAlchemyUnitOfWork
@@ -202,3 +203,32 @@ def test_accounts_need_a_name_and_a_role(
     with pytest.raises(InvalidFieldsError) as caught:
         users.add_user(container.services, command=AddUser(username, PASSWORD, frozenset(roles)))
     assert [issue.path for issue in caught.value.issues] == [path]
+
+
+class CountingHasher:
+    """Wraps the real hasher and counts the expensive calls."""
+
+    def __init__(self, inner: PasswordHasher) -> None:
+        self.inner, self.expensive = inner, 0
+
+    def hash(self, password: str) -> str:
+        return self.inner.hash(password)
+
+    def verify(self, hashed: str, password: str) -> bool:
+        self.expensive += 1
+        return self.inner.verify(hashed, password)
+
+    def verify_nothing(self, password: str) -> None:
+        self.expensive += 1
+        self.inner.verify_nothing(password)
+
+
+def test_unknown_names_cost_one_verification_like_wrong_passwords(container: Container) -> None:
+    hasher = CountingHasher(container.services.hasher)
+    ctx = replace(container.services, hasher=hasher)
+    users.add_user(ctx, command=AddUser("ana", PASSWORD, frozenset({Role.DRAFTER})))
+    for name in ("ana", "nobody"):
+        hasher.expensive = 0
+        with pytest.raises(AuthenticationError):
+            users.sign_in(ctx, username=name, password="wrong password!")
+        assert hasher.expensive == 1, name

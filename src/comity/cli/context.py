@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 
 from comity.bootstrap import Container, build
-from comity.config import Settings
+from comity.config import NODE_FILE, Settings
 from comity.domain.errors import DomainError, IncompleteRequestError, InvalidFieldsError
 
 P = ParamSpec("P")
@@ -33,8 +33,12 @@ EXIT_REFUSED = 2
 
 @contextmanager
 def open_node(data_dir: Path, **overrides: Any) -> Iterator[Container]:
-    """The node in ``data_dir``, closed afterwards."""
-    container = build(Settings.for_node(data_dir, **overrides))
+    """The node in ``data_dir``, closed afterwards; exit 2 if there is none there."""
+    settings = Settings.for_node(data_dir, **overrides)
+    if not settings.database_url and not (data_dir / NODE_FILE).exists():
+        errors.print(f"There is no node in {data_dir}: run `comity node init` first.")
+        raise typer.Exit(EXIT_REFUSED)
+    container = build(settings)
     try:
         yield container
     finally:

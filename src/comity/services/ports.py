@@ -46,6 +46,10 @@ class PasswordHasher(Protocol):
         """True if ``password`` matches ``hashed``."""
         ...
 
+    def verify_nothing(self, password: str) -> None:
+        """Spend the time a verification takes, so unknown user names cannot be timed."""
+        ...
+
 
 @dataclass(frozen=True)
 class RequestQuery:
