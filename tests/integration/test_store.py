@@ -24,7 +24,7 @@ from comity.domain.errors import (
 from comity.domain.values import Channel, Role, Urgency
 from comity.services import node, requests, users
 from comity.services.ports import PasswordHasher
-from comity.store.repositories import SQLAuditLog
+from comity.store.audit_log import SQLAuditLog
 from comity.store.tables import audit_entry
 from comity.store.uow import SQLAlchemyUnitOfWork
 

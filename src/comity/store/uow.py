@@ -10,14 +10,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from comity.domain.errors import AuditUnavailableError
 from comity.domain.events import Event
-from comity.store.repositories import (
-    SQLAuditLog,
+from comity.store.account_repositories import (
     SQLAuthorityRepository,
-    SQLDeadlineRepository,
-    SQLRequestRepository,
     SQLTokenRepository,
     SQLUserRepository,
 )
+from comity.store.audit_log import SQLAuditLog
+from comity.store.request_repository import SQLDeadlineRepository, SQLRequestRepository
 
 
 class SQLAlchemyUnitOfWork:
