@@ -196,3 +196,36 @@ def test_illegal_steps_on_received_requests_are_409_and_change_nothing(seeded: N
         f"/api/v1/requests/{view.request.id}", headers=seeded.headers("executor")
     )
     assert read.json()["status"] == "received" and len(read.json()["history"]) == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"type": "mla", "requested_state": "XB", "fields": {"purpose": "\\ud800"}}',
+        b'{"type": "mla", "requested_state": "XB", "fields": {"\\udfff": 1}}',
+        b'{"type": "mla", "requested_state": "XB", "fields": {"purpose": "a\\u0000b"}}',
+        b'{"type": "mla", "requested_state": "XB", "fields": {"minimum": 1e400}}',
+        b'{"type": "mla", "requested_state": "XB", "fields": {"minimum": NaN}}',
+        b'{"type": "mla", "requested_state": "XB", "fields": {"minimum": -Infinity}}',
+        b'{"fields": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+        b"\xff\xfe{}",
+    ],
+)
+def test_json_no_store_can_hold_is_refused_at_the_door(seeded: Node, body: bytes) -> None:
+    before = _requests(seeded)
+    headers = {**seeded.headers("drafter"), "content-type": "application/json; charset=utf-8"}
+    response = seeded.client.post("/api/v1/requests", content=body, headers=headers)
+    _problem(response, 400, "MALFORMED_JSON")
+    assert _requests(seeded) == before
+
+
+def test_text_outside_the_basic_plane_is_kept_exactly(seeded: Node) -> None:
+    purpose = "Identify the sender 😀 of 司法协助 messages — ملف"
+    response = seeded.client.post(
+        "/api/v1/requests",
+        json={"type": "mla", "requested_state": "XB", "fields": {"purpose": purpose}},
+        headers=seeded.headers("drafter"),
+    )
+    assert response.status_code == 201, response.text
+    read = seeded.client.get(response.headers["location"], headers=seeded.headers("drafter"))
+    assert read.json()["fields"]["purpose"] == purpose

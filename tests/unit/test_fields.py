@@ -250,3 +250,13 @@ def test_top_level_periods_must_be_in_order() -> None:
 def test_a_list_without_an_item_schema_only_counts_its_items() -> None:
     rtype = _type(spec("free", F.LIST, min_items=1))
     assert completeness_issues(rtype, "p", _context({"free": [1, "two"]})) == []
+
+
+def test_text_that_cannot_be_stored_is_invalid_wherever_it_comes_from() -> None:
+    issues = structural_issues(SPECS, {"s": "a\x00", "t": "\ud800", "\udc00": 1})
+    assert [(issue.path, issue.kind) for issue in issues] == [
+        ("fields.s", "invalid"),
+        ("fields.t", "invalid"),
+        ("fields.\\udc00", "unknown"),
+    ]
+    assert structural_issues(SPECS, {"t": "emoji 😀 and 中文"}) == []

@@ -44,7 +44,8 @@ def _object_issues(
 ) -> Iterator[FieldIssue]:
     known = {spec.name: spec for spec in specs}
     for name, value in values.items():
-        path = f"{prefix}.{name}"
+        shown = name if storable_text(name) else name.encode("utf-8", "backslashreplace").decode()
+        path = f"{prefix}.{shown}"
         spec = known.get(name)
         if spec is None:
             yield FieldIssue(path, "unknown", "this form of cooperation has no such field")
@@ -75,6 +76,8 @@ def _type_problem(spec: FieldSpec, value: Any) -> str | None:
         )
         if not isinstance(value, str):
             return "must be text"
+        if not storable_text(value):
+            return "contains NUL characters or unpaired surrogates, which cannot be stored"
         return f"must be at most {limit} characters" if len(value) > limit else None
     if kind is FieldType.INTEGER or kind is FieldType.NUMBER:
         return _number_problem(spec, value)
@@ -89,6 +92,15 @@ def _type_problem(spec: FieldSpec, value: Any) -> str | None:
     if not isinstance(value, str):
         return "must be text"
     return _format_problem(spec, value)
+
+
+def storable_text(text: str) -> bool:
+    """True unless ``text`` holds NUL characters or unpaired surrogates.
+
+    Neither survives the trip: PostgreSQL cannot store NUL in text or JSON, and an unpaired
+    surrogate cannot be encoded as UTF-8 at all.
+    """
+    return "\x00" not in text and not any(0xD800 <= ord(char) <= 0xDFFF for char in text)
 
 
 def _number_problem(spec: FieldSpec, value: Any) -> str | None:

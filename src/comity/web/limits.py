@@ -1,10 +1,14 @@
-"""Request-size limit and security headers, as plain ASGI middleware."""
+"""Guards on request bodies, and security headers, as plain ASGI middleware."""
 
 from __future__ import annotations
 
 import json
+import math
+from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from comity.domain.fields import storable_text
 
 _HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -17,7 +21,7 @@ _HEADERS = [
 
 
 class BodyLimitMiddleware:
-    """Refuse bodies over ``limit`` bytes with 413 before the application sees them.
+    """Refuse bodies over ``limit`` bytes with 413, and unsound JSON with 400, up front.
 
     A declared Content-Length over the limit is refused at once; a chunked body is read up
     to the limit and refused as soon as it passes it, so memory stays bounded either way.
@@ -50,6 +54,17 @@ class BodyLimitMiddleware:
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
+        if body and _is_json(scope) and not _sound_json(body):
+            await _problem(
+                scope,
+                send,
+                400,
+                "MALFORMED_JSON",
+                "The body is not valid JSON",
+                "the body must be UTF-8 JSON of limited depth, without NaN, Infinity, NUL "
+                "characters or unpaired surrogates",
+            )
+            return
         replayed = False
 
         async def replay() -> Message:
@@ -62,21 +77,75 @@ class BodyLimitMiddleware:
         await self.app(scope, replay, send)
 
 
+def _is_json(scope: Scope) -> bool:
+    headers: dict[bytes, bytes] = dict(scope["headers"])
+    content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+    return content_type == b"application/json" or content_type.endswith(b"+json")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError("numbers must be finite")
+    return value
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _sound_json(body: bytes) -> bool:
+    """True if ``body`` is JSON that every store and peer can hold as it is.
+
+    PostgreSQL's jsonb cannot store NUL characters, NaN or infinities, and no UTF-8 encoder
+    can write an unpaired surrogate: such input is refused here, once, for every route,
+    rather than failing later in whichever layer meets it first.
+    """
+    try:
+        value = json.loads(body, parse_float=_finite, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError):
+        return False
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str) and not storable_text(item):
+            return False
+    return True
+
+
 async def _too_large(scope: Scope, send: Send, limit: int) -> None:
+    await _problem(
+        scope,
+        send,
+        413,
+        "TOO_LARGE",
+        "The request body is too large",
+        f"bodies are limited to {limit} bytes",
+    )
+
+
+async def _problem(
+    scope: Scope, send: Send, status: int, code: str, title: str, detail: str
+) -> None:
     body = json.dumps(
         {
-            "type": "urn:comity:problem:too-large",
-            "title": "The request body is too large",
-            "status": 413,
-            "detail": f"bodies are limited to {limit} bytes",
-            "code": "TOO_LARGE",
+            "type": f"urn:comity:problem:{code.lower().replace('_', '-')}",
+            "title": title,
+            "status": status,
+            "detail": detail,
+            "code": code,
             "instance": scope.get("path", ""),
         }
     ).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/problem+json"),
                 (b"content-length", str(len(body)).encode()),
