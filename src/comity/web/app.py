@@ -11,9 +11,18 @@ from comity import __version__
 from comity.bootstrap import Container, published_catalogue_schema
 from comity.web import errors
 from comity.web.api import auth, catalogue, deadlines, requests
+from comity.web.api.schemas import ProblemOut
 from comity.web.limits import BodyLimitMiddleware, SecurityHeadersMiddleware
 
 API = "/api/v1"
+
+# Answers any route can give, whatever it does, documented once for all of them.
+COMMON_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ProblemOut, "description": "The body is not JSON any store can hold"},
+    413: {"model": ProblemOut, "description": "The body is over the size limit"},
+    422: {"model": ProblemOut, "description": "The input does not follow the schema"},
+    500: {"model": ProblemOut, "description": "Unexpected failure; quote the correlation id"},
+}
 
 
 def create_app(container: Container) -> FastAPI:
@@ -34,7 +43,7 @@ def create_app(container: Container) -> FastAPI:
     )
     app.state.container = container
     errors.install(app)
-    api = APIRouter(prefix=API)
+    api = APIRouter(prefix=API, responses=COMMON_PROBLEMS)
     api.include_router(auth.router)
     api.include_router(catalogue.router)
     api.include_router(requests.router)
