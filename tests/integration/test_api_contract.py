@@ -1,5 +1,5 @@
 """Property-based fuzzing of the whole API from its own OpenAPI document (schemathesis):
-whatever a client sends, the node never answers with a server error, and answers only as documented."""
+whatever a client sends, the node never fails, and answers only as it documents."""
 
 from __future__ import annotations
 
