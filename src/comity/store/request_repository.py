@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
-from sqlalchemy.engine import RowMapping
+from sqlalchemy.engine import CursorResult, RowMapping
 from sqlalchemy.orm import Session
 
 from comity.domain.deadlines import Deadline
@@ -50,15 +50,19 @@ class SQLRequestRepository:
     def save(self, request: CooperationRequest) -> None:
         values = _request_row(request)
         values["version"] = request.version + 1
-        result = self._session.execute(
-            update(cooperation_request)
-            .where(
-                cooperation_request.c.id == request.id,
-                cooperation_request.c.version == request.version,
-            )
-            .values(**values)
+        # An UPDATE's result is a cursor result, which knows how many rows matched.
+        result = cast(
+            CursorResult[Any],
+            self._session.execute(
+                update(cooperation_request)
+                .where(
+                    cooperation_request.c.id == request.id,
+                    cooperation_request.c.version == request.version,
+                )
+                .values(**values)
+            ),
         )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        if result.rowcount != 1:
             raise ConcurrencyError("the request was changed by someone else; reload it")
         request.version += 1
         known = self._session.scalar(
