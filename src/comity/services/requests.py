@@ -40,6 +40,7 @@ class RequestView:
 
 def create_draft(ctx: ServiceContext, *, actor: User, command: CreateDraft) -> RequestView:
     """Open a requesting-side draft for the actor's authority."""
+    require(actor, Action.CREATE, authority_id=actor.authority_id, side=Side.REQUESTING)
     rtype = ctx.catalogue.type(command.type_code)
     profile = (
         ctx.catalogue.profile(command.profile) if command.profile else ctx.catalogue.default_profile
@@ -67,7 +68,6 @@ def create_draft(ctx: ServiceContext, *, actor: User, command: CreateDraft) -> R
     )
     now = ctx.clock.now()
     with ctx.uow() as uow:
-        require(actor, Action.CREATE, authority_id=actor.authority_id, side=Side.REQUESTING)
         request_id = ctx.ids.new_id()
         request = CooperationRequest.draft(
             request_id=request_id,
