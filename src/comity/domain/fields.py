@@ -31,6 +31,7 @@ MAX_LIST_ITEMS = 1_000
 _STATE = re.compile(r"[A-Z]{2}")
 _LANGUAGE = re.compile(r"[a-z]{2,3}")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _DURATION = re.compile(r"P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?")
 
 
@@ -100,7 +101,7 @@ def storable_text(text: str) -> bool:
     Neither survives the trip: PostgreSQL cannot store NUL in text or JSON, and an unpaired
     surrogate cannot be encoded as UTF-8 at all.
     """
-    return "\x00" not in text and not any(0xD800 <= ord(char) <= 0xDFFF for char in text)
+    return _UNSTORABLE.search(text) is None
 
 
 def _number_problem(spec: FieldSpec, value: Any) -> str | None:
