@@ -43,7 +43,7 @@ class SQLRequestRepository:
         )
         if row is None:
             return None
-        request = self._hydrate(row)
+        request = self._hydrate([row])[0]
         self.seen[request.id] = request
         return request
 
@@ -99,46 +99,29 @@ class SQLRequestRepository:
             .offset(query.offset)
         )
         rows = self._session.execute(statement).mappings().all()
-        return [self._hydrate(row) for row in rows]
+        return self._hydrate(rows)
 
-    def _hydrate(self, row: RowMapping) -> CooperationRequest:
-        history = self._session.execute(
-            select(request_history)
-            .where(request_history.c.request_id == row["id"])
-            .order_by(request_history.c.seq)
-        ).mappings()
-        return CooperationRequest(
-            id=row["id"],
-            reference=row["reference"],
-            side=Side(row["side"]),
-            type_code=row["type_code"],
-            profile=row["profile"],
-            requesting_state=row["requesting_state"],
-            requested_state=row["requested_state"],
-            authority_id=row["authority_id"],
-            urgency=Urgency(row["urgency"]),
-            channel=Channel(row["channel"]),
-            fields=dict(row["fields"]),
-            status=Status(row["status"]),
-            created_by=row["created_by"],
-            created_at=row["created_at"],
-            updated_at=row["updated_at"],
-            version=row["version"],
-            submitted_by=row["submitted_by"],
-            approved_by=row["approved_by"],
-            approval_digest=row["approval_digest"],
-            history=[
-                HistoryEntry(
-                    seq=entry["seq"],
-                    from_status=Status(entry["from_status"]) if entry["from_status"] else None,
-                    to_status=Status(entry["to_status"]),
-                    actor_id=entry["actor_id"],
-                    at=entry["at"],
-                    reason=entry["reason"],
+    def _hydrate(self, rows: Sequence[RowMapping]) -> list[CooperationRequest]:
+        """Requests from their rows, with every history loaded in one query (not one each)."""
+        histories: dict[str, list[HistoryEntry]] = {row["id"]: [] for row in rows}
+        if histories:
+            entries = self._session.execute(
+                select(request_history)
+                .where(request_history.c.request_id.in_(list(histories)))
+                .order_by(request_history.c.request_id, request_history.c.seq)
+            ).mappings()
+            for entry in entries:
+                histories[entry["request_id"]].append(
+                    HistoryEntry(
+                        seq=entry["seq"],
+                        from_status=Status(entry["from_status"]) if entry["from_status"] else None,
+                        to_status=Status(entry["to_status"]),
+                        actor_id=entry["actor_id"],
+                        at=entry["at"],
+                        reason=entry["reason"],
+                    )
                 )
-                for entry in history
-            ],
-        )
+        return [_request(row, histories[row["id"]]) for row in rows]
 
     def _write_history(self, request: CooperationRequest, *, known: int) -> None:
         new = [entry for entry in request.history if entry.seq > known]
@@ -165,6 +148,31 @@ class SQLRequestRepository:
             delete(request_search).where(request_search.c.request_id == request.id)
         )
         self._session.execute(insert(request_search).values(request_id=request.id, body=body))
+
+
+def _request(row: RowMapping, history: list[HistoryEntry]) -> CooperationRequest:
+    return CooperationRequest(
+        id=row["id"],
+        reference=row["reference"],
+        side=Side(row["side"]),
+        type_code=row["type_code"],
+        profile=row["profile"],
+        requesting_state=row["requesting_state"],
+        requested_state=row["requested_state"],
+        authority_id=row["authority_id"],
+        urgency=Urgency(row["urgency"]),
+        channel=Channel(row["channel"]),
+        fields=dict(row["fields"]),
+        status=Status(row["status"]),
+        created_by=row["created_by"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        version=row["version"],
+        submitted_by=row["submitted_by"],
+        approved_by=row["approved_by"],
+        approval_digest=row["approval_digest"],
+        history=history,
+    )
 
 
 def _request_row(request: CooperationRequest) -> dict[str, Any]:
