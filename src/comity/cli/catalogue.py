@@ -11,6 +11,7 @@ from comity.bootstrap import catalogue as packaged_catalogue
 from comity.cli.context import console, print_json, reports_errors
 from comity.domain.catalogue import FieldSpec
 from comity.domain.conditions import describe
+from comity.web.api.catalogue import type_out
 
 app = typer.Typer(help="Browse the catalogue of forms of cooperation.", no_args_is_help=True)
 
@@ -45,8 +46,6 @@ def show(
     """Show one request type: description, channels, legal basis and fields."""
     rtype = packaged_catalogue().type(code)
     if as_json:
-        from comity.web.api.catalogue import type_out
-
         print_json(type_out(rtype))
         return
     console.print(f"[bold]{rtype.title}[/bold] ({rtype.code}, {rtype.ref})")

@@ -21,6 +21,7 @@ from comity.domain.errors import (
     UnknownAuthorityError,
 )
 from comity.domain.events import SignInFailed, TokenIssued, UserAdded
+from comity.domain.values import AuthorityKind
 from comity.services.context import ServiceContext
 
 MIN_PASSWORD_LENGTH = 12
@@ -117,7 +118,7 @@ def user_by_name(ctx: ServiceContext, *, username: str) -> User:
 
 def _authority(authorities: Sequence[Authority], code: str | None) -> Authority:
     if code is None:
-        central = [item for item in authorities if item.kind == "central_authority"]
+        central = [item for item in authorities if item.kind is AuthorityKind.CENTRAL_AUTHORITY]
         if central:
             return central[0]
         raise UnknownAuthorityError("the node has no central authority; name an authority")

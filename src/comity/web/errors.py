@@ -53,19 +53,32 @@ HTTP_CODES = {
 }
 
 
-def problem(
-    request: Request, *, status: int, code: str, title: str, detail: str, **extra: Any
-) -> JSONResponse:
-    """A problem+json response."""
-    body = {
+# Codes the web edge answers itself, before any route or domain code runs.
+EDGE_STATUS = {"MALFORMED_JSON": 400, "TOO_LARGE": 413}
+
+
+def problem_document(
+    *, status: int, code: str, title: str, detail: str, instance: str, **extra: Any
+) -> dict[str, Any]:
+    """The RFC 9457 body every error answer carries, whichever layer produces it."""
+    return {
         "type": f"urn:comity:problem:{code.lower().replace('_', '-')}",
         "title": title,
         "status": status,
         "detail": detail,
         "code": code,
-        "instance": request.url.path,
+        "instance": instance,
         **extra,
     }
+
+
+def problem(
+    request: Request, *, status: int, code: str, title: str, detail: str, **extra: Any
+) -> JSONResponse:
+    """A problem+json response."""
+    body = problem_document(
+        status=status, code=code, title=title, detail=detail, instance=request.url.path, **extra
+    )
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
@@ -111,7 +124,7 @@ def install(app: FastAPI) -> None:
         if any(item.get("type") == "json_invalid" for item in details):
             return problem(
                 request,
-                status=400,
+                status=EDGE_STATUS["MALFORMED_JSON"],
                 code="MALFORMED_JSON",
                 title="The body is not valid JSON",
                 detail="the request body could not be parsed as JSON",

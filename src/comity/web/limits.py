@@ -9,6 +9,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from comity.domain.fields import storable_text
+from comity.web.errors import EDGE_STATUS, PROBLEM_JSON, problem_document
 
 _HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -58,7 +59,6 @@ class BodyLimitMiddleware:
             await _problem(
                 scope,
                 send,
-                400,
                 "MALFORMED_JSON",
                 "The body is not valid JSON",
                 "the body must be UTF-8 JSON of limited depth, without NaN, Infinity, NUL "
@@ -122,32 +122,24 @@ async def _too_large(scope: Scope, send: Send, limit: int) -> None:
     await _problem(
         scope,
         send,
-        413,
         "TOO_LARGE",
         "The request body is too large",
         f"bodies are limited to {limit} bytes",
     )
 
 
-async def _problem(
-    scope: Scope, send: Send, status: int, code: str, title: str, detail: str
-) -> None:
-    body = json.dumps(
-        {
-            "type": f"urn:comity:problem:{code.lower().replace('_', '-')}",
-            "title": title,
-            "status": status,
-            "detail": detail,
-            "code": code,
-            "instance": scope.get("path", ""),
-        }
-    ).encode()
+async def _problem(scope: Scope, send: Send, code: str, title: str, detail: str) -> None:
+    status = EDGE_STATUS[code]
+    document = problem_document(
+        status=status, code=code, title=title, detail=detail, instance=scope.get("path", "")
+    )
+    body = json.dumps(document).encode()
     await send(
         {
             "type": "http.response.start",
             "status": status,
             "headers": [
-                (b"content-type", b"application/problem+json"),
+                (b"content-type", PROBLEM_JSON.encode()),
                 (b"content-length", str(len(body)).encode()),
                 (b"connection", b"close"),
                 *_HEADERS,
