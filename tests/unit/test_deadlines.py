@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from comity.domain.deadlines import Deadline, compute_deadlines, due_before
+from comity.domain.deadlines import Deadline, compute_deadlines
 from comity.domain.values import Channel, Urgency
 from comity.domain.workflow import Status
 from tests.builders import T0, a_request, catalogue, example_preservation_fields, walk
@@ -121,17 +121,6 @@ def test_an_emergency_sent_awaits_a_first_answer_in_hours() -> None:
     due = compute_deadlines(request, CAT.type("mla"), SEED)
     assert due[0].code == "emergency_answer"
     assert due[0].due_at == T0 + timedelta(hours=8)
-
-
-@given(st.lists(instants, max_size=20), instants)
-def test_due_before_keeps_exactly_the_earlier_deadlines_in_order(
-    times: list[datetime], cutoff: datetime
-) -> None:
-    deadlines = [Deadline("r", f"c{i}", "label", "due", when) for i, when in enumerate(times)]
-    found = due_before(deadlines, cutoff)
-    assert all(d.due_at < cutoff for d in found)
-    assert len(found) == sum(1 for when in times if when < cutoff)
-    assert [d.due_at for d in found] == sorted(d.due_at for d in found)
 
 
 def test_reminder_labels_say_how_long_is_left() -> None:

@@ -18,7 +18,6 @@ from comity.domain.workflow import (
     allowed_next,
     check_transition,
     is_open,
-    is_terminal,
 )
 
 PAIRS = list(itertools.product(Side, Status, Status))
@@ -96,8 +95,7 @@ def test_only_the_requested_side_has_registration_and_only_the_requesting_side_d
     assert allowed_next(Side.REQUESTED, Status.DRAFT) == frozenset()
 
 
-def test_closed_is_terminal_and_ended_statuses_are_not_open() -> None:
-    assert is_terminal(Status.CLOSED) and not is_terminal(Status.EXECUTED)
+def test_ended_statuses_are_not_open() -> None:
     for status in (
         Status.CLOSED,
         Status.WITHDRAWN,

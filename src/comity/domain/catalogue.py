@@ -58,10 +58,6 @@ class FieldSpec:
     ordered: tuple[str, str] | None = None
     basis: tuple[str, ...] = ()
 
-    def member(self, name: str) -> FieldSpec | None:
-        """The object member called ``name``, if this is an object field that has one."""
-        return next((spec for spec in self.fields if spec.name == name), None)
-
 
 @dataclass(frozen=True)
 class ProfileBasis:

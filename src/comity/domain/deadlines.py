@@ -7,7 +7,6 @@ a field (``arrested_at``, ``requested_deadline``). It is met once the request en
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -89,11 +88,3 @@ def _say(delta: timedelta) -> str:
         return f"{days} day" + ("" if days == 1 else "s")
     hours = delta / timedelta(hours=1)
     return f"{hours:g} hour" + ("" if hours == 1 else "s")
-
-
-def due_before(deadlines: Iterable[Deadline], when: datetime) -> list[Deadline]:
-    """The deadlines that fall due strictly before ``when``, earliest first."""
-    return sorted(
-        (deadline for deadline in deadlines if deadline.due_at < when),
-        key=lambda deadline: (deadline.due_at, deadline.code),
-    )

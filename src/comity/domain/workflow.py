@@ -118,11 +118,6 @@ def check_transition(side: Side, current: Status, target: Status, reason: str) -
         raise ReasonRequiredError(f"moving to {target} needs written reasons")
 
 
-def is_terminal(status: Status) -> bool:
-    """True once nothing more can happen to the request."""
-    return status is S.CLOSED
-
-
 def is_open(status: Status) -> bool:
     """True while the request can still change: not closed and not ended."""
     return status not in {S.CLOSED, S.WITHDRAWN, S.REFUSED, S.EXPIRED, S.EXECUTED}
