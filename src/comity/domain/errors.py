@@ -18,7 +18,19 @@ DomainError
 │   └── InvalidCredentialsError   INVALID_CREDENTIALS
 ├── ConflictError                 CONFLICT (e.g. a user name already taken)
 ├── CatalogueError                CATALOGUE_INVALID (a catalogue file breaks its schema)
-└── AuditUnavailableError         AUDIT_UNAVAILABLE (the audit entry could not be written)
+├── AuditUnavailableError         AUDIT_UNAVAILABLE (the audit entry could not be written)
+├── TrustError                    (another State's message or key cannot be trusted)
+│   ├── SignatureInvalidError     SIG_INVALID       (a signature does not verify)
+│   ├── DecryptFailedError        DECRYPT_FAILED    (wrong recipient key, or tampered ciphertext)
+│   ├── SignerUntrustedError      SIGNER_UNTRUSTED  (key unknown, or not the claimed State's)
+│   ├── PolicyViolationError      POLICY_VIOLATION  (unsigned, algorithm not allowed, malformed)
+│   ├── TrustStaleError           TRUST_STALE       (directory past next update + grace: held)
+│   ├── ClockSkewError            CLOCK_SKEW        (signature time outside the tolerance)
+│   ├── ReplayError               REPLAY            (HTTP signature nonce seen before)
+│   └── WrongRecipientError       WRONG_RECIPIENT   (the envelope is for another State)
+├── SchemaInvalidError            SCHEMA_INVALID    (a verified message breaks the wire schema)
+├── MessageIdConflictError        MSGID_CONFLICT    (same message id, different bytes)
+└── DirectoryError                DIRECTORY_INVALID (a directory document cannot be built/used)
 """
 
 from __future__ import annotations
@@ -164,3 +176,79 @@ class AuditUnavailableError(DomainError):
     """The audit entry could not be written, so the whole operation is refused."""
 
     code = "AUDIT_UNAVAILABLE"
+
+
+class TrustError(DomainError):
+    """Something another State sent, or a key it published, cannot be trusted.
+
+    Crypto failures reach callers as one of these few codes and nothing more specific, so a
+    sender learns nothing it could use to probe the receiver's keys.
+    """
+
+    code = "TRUST_ERROR"
+
+
+class SignatureInvalidError(TrustError):
+    """A signature does not verify over the bytes it claims to cover."""
+
+    code = "SIG_INVALID"
+
+
+class DecryptFailedError(TrustError):
+    """The envelope is not for this node's key, or its ciphertext was tampered with."""
+
+    code = "DECRYPT_FAILED"
+
+
+class SignerUntrustedError(TrustError):
+    """The signing key is not in the directory, or belongs to another State than claimed."""
+
+    code = "SIGNER_UNTRUSTED"
+
+
+class PolicyViolationError(TrustError):
+    """Unsigned, an algorithm outside the allow-list, or a structurally broken token."""
+
+    code = "POLICY_VIOLATION"
+
+
+class TrustStaleError(TrustError):
+    """The directory is past its next update plus grace: nothing is sent or accepted."""
+
+    code = "TRUST_STALE"
+
+
+class ClockSkewError(TrustError):
+    """A signature's creation time lies outside the tolerated clock difference."""
+
+    code = "CLOCK_SKEW"
+
+
+class ReplayError(TrustError):
+    """An HTTP message signature (its nonce) was already used."""
+
+    code = "REPLAY"
+
+
+class WrongRecipientError(TrustError):
+    """The envelope is addressed to another State than this node's."""
+
+    code = "WRONG_RECIPIENT"
+
+
+class SchemaInvalidError(DomainError):
+    """A verified message does not follow the wire schema of its type."""
+
+    code = "SCHEMA_INVALID"
+
+
+class MessageIdConflictError(DomainError):
+    """The same message id arrived before with different bytes (EBMS:0003)."""
+
+    code = "MSGID_CONFLICT"
+
+
+class DirectoryError(DomainError):
+    """A directory document or State entry is missing, inconsistent or cannot be used."""
+
+    code = "DIRECTORY_INVALID"
