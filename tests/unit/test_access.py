@@ -18,6 +18,9 @@ ALLOWED = {
     (Action.APPROVE, Side.REQUESTING): {Role.APPROVER},
     (Action.WITHDRAW, Side.REQUESTING): {Role.DRAFTER, Role.APPROVER},
     (Action.PROCESS, Side.REQUESTED): {Role.EXECUTOR, Role.DUTY_OFFICER},
+    (Action.SEND, Side.REQUESTING): {Role.APPROVER},
+    (Action.FOLLOW_UP, Side.REQUESTING): {Role.DRAFTER, Role.APPROVER},
+    (Action.ACKNOWLEDGE, Side.REQUESTED): {Role.DUTY_OFFICER},
 }
 
 

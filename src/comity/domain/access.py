@@ -50,6 +50,12 @@ class Action(StrEnum):
     APPROVE = "approve"
     WITHDRAW = "withdraw"
     PROCESS = "process"
+    # Sending the approved request to the requested State.
+    SEND = "send"
+    # The requesting side's later steps: supplying information, the formal original, closing.
+    FOLLOW_UP = "follow_up"
+    # A duty officer taking charge of a request that came through the 24/7 path.
+    ACKNOWLEDGE = "acknowledge"
 
 
 # Roles that work on case files; an administrator manages accounts, not cases.
@@ -63,6 +69,9 @@ _ACTION_ROLES: dict[Action, tuple[tuple[Role, ...], Side | None]] = {
     Action.APPROVE: ((Role.APPROVER,), Side.REQUESTING),
     Action.WITHDRAW: ((Role.DRAFTER, Role.APPROVER), Side.REQUESTING),
     Action.PROCESS: ((Role.EXECUTOR, Role.DUTY_OFFICER), Side.REQUESTED),
+    Action.SEND: ((Role.APPROVER,), Side.REQUESTING),
+    Action.FOLLOW_UP: ((Role.DRAFTER, Role.APPROVER), Side.REQUESTING),
+    Action.ACKNOWLEDGE: ((Role.DUTY_OFFICER,), Side.REQUESTED),
 }
 
 

@@ -39,6 +39,8 @@ class MoveRequest:
     request_id: str
     to: Status
     reason: str = ""
+    # A decision's grounds (codes) and conditions, or the due date of a request for information.
+    detail: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -88,3 +88,56 @@ class AuthorityAdded(Event):
 
     kind: str
     tag = "node:authority:created"
+
+
+@dataclass(frozen=True)
+class RequestAcknowledged(Event):
+    """A duty officer acknowledged a request that came through the 24/7 path."""
+
+    seconds_to_acknowledge: int
+    tag = "request:emergency:acknowledged"
+
+
+@dataclass(frozen=True)
+class OriginalReceived(Event):
+    """The formal original of a request sent ahead as a copy arrived."""
+
+    tag = "request:original:received"
+
+
+@dataclass(frozen=True)
+class MessageQueued(Event):
+    """A message to another State was committed to the outbox; ``object_id`` is its id."""
+
+    recipient_state: str
+    message_type: str
+    digest: str
+    tag = "message:outbound:queued"
+
+
+@dataclass(frozen=True)
+class DeliveryEvidence(Event):
+    """An evidence of a message's delivery stage; ``object_id`` is the message id."""
+
+    stage: str
+    code: str
+    tag = "message:evidence:recorded"
+
+
+@dataclass(frozen=True)
+class MessageAccepted(Event):
+    """A message from another State was verified and registered; ``object_id`` is its id."""
+
+    sender_state: str
+    message_type: str
+    digest: str
+    tag = "message:inbound:accepted"
+
+
+@dataclass(frozen=True)
+class MessageRefused(Event):
+    """A message from another State was refused and quarantined; no content is kept here."""
+
+    code: str
+    digest: str
+    tag = "message:inbound:refused"

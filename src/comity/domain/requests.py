@@ -22,6 +22,8 @@ from comity.domain.errors import (
 )
 from comity.domain.events import (
     Event,
+    OriginalReceived,
+    RequestAcknowledged,
     RequestApproved,
     RequestDrafted,
     RequestEdited,
@@ -30,7 +32,16 @@ from comity.domain.events import (
 )
 from comity.domain.fields import completeness_issues, structural_issues
 from comity.domain.values import Channel, Side, Urgency
-from comity.domain.workflow import INITIAL, Status, check_transition
+from comity.domain.workflow import INITIAL, Status, allowed_next, check_transition
+
+_BEFORE_SENDING = frozenset({Status.DRAFT, Status.AWAITING_APPROVAL, Status.APPROVED})
+
+# What the requested side does when the requesting State takes a step: a withdrawal ends its
+# copy too, and sending the request again after a request for information supplies it.
+_REQUESTED_MIRROR: Mapping[tuple[Status, Status], Status] = {
+    (Status.MORE_INFO_REQUESTED, Status.SENT): Status.INFO_SUPPLIED,
+    **{(current, Status.WITHDRAWN): Status.WITHDRAWN for current in Status},
+}
 
 
 @dataclass(frozen=True)
@@ -43,6 +54,9 @@ class HistoryEntry:
     actor_id: str
     at: datetime
     reason: str = ""
+    # Structured particulars of the step: grounds and conditions of a decision, the questions
+    # of a request for information, and whether the step mirrors the other State's.
+    detail: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -82,6 +96,13 @@ class CooperationRequest:
     submitted_by: str | None = None
     approved_by: str | None = None
     approval_digest: str | None = None
+    # The id both States use for this request in messages: the requesting node's request id.
+    exchange_id: str | None = None
+    # The last status the other State reported for its copy of the request.
+    remote_status: Status | None = None
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str | None = None
+    original_received_at: datetime | None = None
     history: list[HistoryEntry] = field(default_factory=list)
     events: list[Event] = field(default_factory=list, compare=False, repr=False)
 
@@ -182,6 +203,7 @@ class CooperationRequest:
             "channel": str(self.channel),
             "side": str(self.side),
             "fields": self.fields,
+            "original_received": self.original_received_at is not None,
         }
 
     def completeness(self, rtype: RequestType) -> list[FieldIssue]:
@@ -211,16 +233,88 @@ class CooperationRequest:
 
     # -- workflow ---------------------------------------------------------------------------
 
-    def move(self, *, to: Status, actor_id: str, now: datetime, reason: str = "") -> None:
+    def move(
+        self,
+        *,
+        to: Status,
+        actor_id: str,
+        now: datetime,
+        reason: str = "",
+        detail: Mapping[str, Any] | None = None,
+    ) -> None:
         """Take one step of the workflow, recording it and emitting ``StatusChanged``."""
         check_transition(self.side, self.status, to, reason)
         previous = self.status
         self.status = to
         self.updated_at = now
         self.history.append(
-            HistoryEntry(len(self.history) + 1, previous, to, actor_id, now, reason.strip())
+            HistoryEntry(
+                len(self.history) + 1,
+                previous,
+                to,
+                actor_id,
+                now,
+                reason.strip(),
+                dict(detail or {}),
+            )
         )
         self.events.append(StatusChanged(actor_id, now, self.id, str(previous), str(to)))
+
+    @property
+    def is_exchanged(self) -> bool:
+        """True once the other State holds a copy: every step then travels to it."""
+        return self.exchange_id is not None and (
+            self.side is Side.REQUESTED or self.status not in _BEFORE_SENDING
+        )
+
+    def apply_remote(
+        self,
+        *,
+        status: Status,
+        actor_id: str,
+        now: datetime,
+        reason: str = "",
+        detail: Mapping[str, Any] | None = None,
+    ) -> bool:
+        """Take note of the other State's step; mirror it where this side's table allows.
+
+        Returns True if this copy moved. The requesting side mirrors the requested State's
+        decisions and execution; the requested side mirrors a withdrawal and the answer to its
+        request for information. Steps with no counterpart here only update ``remote_status``.
+        """
+        self.remote_status = status
+        self.updated_at = now
+        target: Status | None = status
+        if self.side is Side.REQUESTED:
+            target = _REQUESTED_MIRROR.get((self.status, status))
+        if target is None or target not in allowed_next(self.side, self.status):
+            return False
+        mirrored = {**(detail or {}), "mirrored": True}
+        self.move(to=target, actor_id=actor_id, now=now, reason=reason, detail=mirrored)
+        return True
+
+    def acknowledge(self, *, actor_id: str, now: datetime) -> None:
+        """A duty officer took charge of a request that arrived through the 24/7 path."""
+        if self.side is not Side.REQUESTED:
+            raise IllegalTransitionError("only the requested State acknowledges a request")
+        if self.acknowledged_at is not None:
+            raise IllegalTransitionError("the request was already acknowledged")
+        self.acknowledged_at = now
+        self.acknowledged_by = actor_id
+        self.updated_at = now
+        received = self.created_at
+        self.events.append(
+            RequestAcknowledged(actor_id, now, self.id, int((now - received).total_seconds()))
+        )
+
+    def original_received(self, *, actor_id: str, now: datetime) -> None:
+        """The formal original of a request first sent ahead as a copy has arrived."""
+        if self.channel is not Channel.COPY_AHEAD or self.side is not Side.REQUESTED:
+            raise IllegalTransitionError("only a copy sent ahead awaits its formal original")
+        if self.original_received_at is None:
+            self.original_received_at = now
+            self.updated_at = now
+            self.events.append(OriginalReceived(actor_id, now, self.id))
 
     def submit(self, *, rtype: RequestType, actor: User, now: datetime) -> None:
         """Ask for approval; refused with every missing path if the minimum content is absent."""

@@ -2,11 +2,45 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from comity.domain.catalogue import Catalogue
-from comity.services.ports import Clock, IdFactory, PasswordHasher, UnitOfWorkFactory
+from comity.domain.delivery import RetryPolicy
+from comity.services.ports import (
+    Clock,
+    Envelopes,
+    FaultPoints,
+    IdFactory,
+    PasswordHasher,
+    PeerClient,
+    TrustStore,
+    UnitOfWorkFactory,
+    WireCodec,
+)
+
+
+class NoFaults:
+    """Production: crash points do nothing."""
+
+    def hit(self, name: str) -> None:
+        """Do nothing."""
+        del name
+
+
+@dataclass(frozen=True)
+class Federation:
+    """What a node needs to talk to other States: trust, keys, wire format, peers, timings."""
+
+    trust: TrustStore
+    envelopes: Envelopes
+    codec: WireCodec
+    peers: PeerClient
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    # How long past its next update a directory is still trusted.
+    directory_grace: timedelta = timedelta(hours=1)
+    # Tolerated difference between clocks, and the replay window of HTTP signatures.
+    clock_skew: timedelta = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -20,3 +54,5 @@ class ServiceContext:
     hasher: PasswordHasher
     state: str
     token_lifetime: timedelta = timedelta(hours=8)
+    federation: Federation | None = None
+    faults: FaultPoints = field(default_factory=NoFaults)

@@ -24,6 +24,7 @@ from comity.domain.errors import (
 from comity.domain.requests import CooperationRequest, Draft
 from comity.domain.values import Availability, Side
 from comity.domain.workflow import Status
+from comity.services import outgoing
 from comity.services.context import ServiceContext
 from comity.services.ports import RequestQuery, UnitOfWork
 
@@ -78,7 +79,7 @@ def create_draft(ctx: ServiceContext, *, actor: User, command: CreateDraft) -> R
             now=now,
         )
         uow.requests.add(request)
-        view = _persist(ctx, uow, request, rtype)
+        view = persist(ctx, uow, request, rtype)
         uow.commit()
     return view
 
@@ -86,7 +87,7 @@ def create_draft(ctx: ServiceContext, *, actor: User, command: CreateDraft) -> R
 def edit_draft(ctx: ServiceContext, *, actor: User, command: EditDraft) -> RequestView:
     """Change a draft's fields (merge patch) or header (profile, State, urgency, channel)."""
     with ctx.uow() as uow:
-        request = _load(uow, actor, command.request_id, Action.EDIT)
+        request = load(uow, actor, command.request_id, Action.EDIT)
         if command.expected_version is not None:
             request.expect_version(command.expected_version)
         rtype = ctx.catalogue.type(request.type_code)
@@ -105,7 +106,7 @@ def edit_draft(ctx: ServiceContext, *, actor: User, command: EditDraft) -> Reque
             header=header,
         )
         uow.requests.save(request)
-        view = _persist(ctx, uow, request, rtype)
+        view = persist(ctx, uow, request, rtype)
         uow.commit()
     return view
 
@@ -113,11 +114,11 @@ def edit_draft(ctx: ServiceContext, *, actor: User, command: EditDraft) -> Reque
 def submit(ctx: ServiceContext, *, actor: User, request_id: str) -> RequestView:
     """Submit a draft for approval; refused with every missing path if incomplete."""
     with ctx.uow() as uow:
-        request = _load(uow, actor, request_id, Action.SUBMIT)
+        request = load(uow, actor, request_id, Action.SUBMIT)
         rtype = ctx.catalogue.type(request.type_code)
         request.submit(rtype=rtype, actor=actor, now=ctx.clock.now())
         uow.requests.save(request)
-        view = _persist(ctx, uow, request, rtype)
+        view = persist(ctx, uow, request, rtype)
         uow.commit()
     return view
 
@@ -125,10 +126,10 @@ def submit(ctx: ServiceContext, *, actor: User, request_id: str) -> RequestView:
 def approve(ctx: ServiceContext, *, actor: User, request_id: str, comment: str = "") -> RequestView:
     """Approve a submitted request (four eyes: never by its drafter or submitter)."""
     with ctx.uow() as uow:
-        request = _load(uow, actor, request_id, Action.APPROVE)
+        request = load(uow, actor, request_id, Action.APPROVE)
         request.approve(actor=actor, now=ctx.clock.now(), reason=comment)
         uow.requests.save(request)
-        view = _persist(ctx, uow, request, ctx.catalogue.type(request.type_code))
+        view = persist(ctx, uow, request, ctx.catalogue.type(request.type_code))
         uow.commit()
     return view
 
@@ -138,22 +139,22 @@ def return_to_draft(
 ) -> RequestView:
     """Send a submitted or approved request back to its drafter, with a comment."""
     with ctx.uow() as uow:
-        request = _load(uow, actor, request_id, Action.APPROVE)
+        request = load(uow, actor, request_id, Action.APPROVE)
         request.return_to_draft(actor=actor, now=ctx.clock.now(), reason=reason)
         uow.requests.save(request)
-        view = _persist(ctx, uow, request, ctx.catalogue.type(request.type_code))
+        view = persist(ctx, uow, request, ctx.catalogue.type(request.type_code))
         uow.commit()
     return view
 
 
 def withdraw(ctx: ServiceContext, *, actor: User, request_id: str, reason: str) -> RequestView:
     """Withdraw a request this State made, with reasons (UNTOC art. 18(24))."""
-    return _move(ctx, actor, MoveRequest(request_id, Status.WITHDRAWN, reason), Action.WITHDRAW)
+    return move(ctx, actor, MoveRequest(request_id, Status.WITHDRAWN, reason), Action.WITHDRAW)
 
 
 def process(ctx: ServiceContext, *, actor: User, command: MoveRequest) -> RequestView:
     """Take a step on a received request: register, assess, ask for more, decide, execute."""
-    return _move(ctx, actor, command, Action.PROCESS)
+    return move(ctx, actor, command, Action.PROCESS)
 
 
 def record_incoming(ctx: ServiceContext, *, command: RecordIncoming, actor_id: str) -> RequestView:
@@ -183,7 +184,7 @@ def record_incoming(ctx: ServiceContext, *, command: RecordIncoming, actor_id: s
             now=now,
         )
         uow.requests.add(request)
-        view = _persist(ctx, uow, request, rtype)
+        view = persist(ctx, uow, request, rtype)
         uow.commit()
     return view
 
@@ -191,7 +192,7 @@ def record_incoming(ctx: ServiceContext, *, command: RecordIncoming, actor_id: s
 def get(ctx: ServiceContext, *, actor: User, request_id: str) -> RequestView:
     """One request with its history, completeness report and deadlines."""
     with ctx.uow() as uow:
-        request = _load(uow, actor, request_id, Action.VIEW)
+        request = load(uow, actor, request_id, Action.VIEW)
         return _view(ctx, request, ctx.catalogue.type(request.type_code))
 
 
@@ -215,17 +216,24 @@ def deadlines_due(
         return uow.deadlines.due_before(authority_id=actor.authority_id, when=before, limit=limit)
 
 
-def _move(ctx: ServiceContext, actor: User, command: MoveRequest, action: Action) -> RequestView:
+def move(ctx: ServiceContext, actor: User, command: MoveRequest, action: Action) -> RequestView:
+    """Take a workflow step the actor may take; the other State hears of it in the same commit."""
     with ctx.uow() as uow:
-        request = _load(uow, actor, command.request_id, action)
-        request.move(to=command.to, actor_id=actor.id, now=ctx.clock.now(), reason=command.reason)
+        request = load(uow, actor, command.request_id, action)
+        previous, now = request.status, ctx.clock.now()
+        request.move(
+            to=command.to, actor_id=actor.id, now=now, reason=command.reason, detail=command.detail
+        )
+        # The other State learns of the step in the same commit (outbox), or not at all.
+        outgoing.announce_step(ctx, uow, request=request, previous=previous, now=now)
         uow.requests.save(request)
-        view = _persist(ctx, uow, request, ctx.catalogue.type(request.type_code))
+        view = persist(ctx, uow, request, ctx.catalogue.type(request.type_code))
         uow.commit()
     return view
 
 
-def _load(uow: UnitOfWork, actor: User, request_id: str, action: Action) -> CooperationRequest:
+def load(uow: UnitOfWork, actor: User, request_id: str, action: Action) -> CooperationRequest:
+    """The request, if the actor may perform ``action`` on it."""
     request = uow.requests.get(request_id)
     if request is None:
         raise NotFoundError("no such request")
@@ -233,9 +241,10 @@ def _load(uow: UnitOfWork, actor: User, request_id: str, action: Action) -> Coop
     return request
 
 
-def _persist(
+def persist(
     ctx: ServiceContext, uow: UnitOfWork, request: CooperationRequest, rtype: RequestType
 ) -> RequestView:
+    """Store the request's recomputed deadlines; return its view."""
     view = _view(ctx, request, rtype)
     uow.deadlines.replace_for(request.id, view.deadlines)
     return view

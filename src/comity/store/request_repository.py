@@ -72,6 +72,24 @@ class SQLRequestRepository:
         self._index(request)
         self.seen[request.id] = request
 
+    def by_exchange(self, requesting_state: str, exchange_id: str) -> CooperationRequest | None:
+        table = cooperation_request
+        row = (
+            self._session.execute(
+                select(table).where(
+                    table.c.requesting_state == requesting_state,
+                    table.c.exchange_id == exchange_id,
+                )
+            )
+            .mappings()
+            .first()
+        )
+        if row is None:
+            return None
+        request = self._hydrate([row])[0]
+        self.seen[request.id] = request
+        return request
+
     def find(self, query: RequestQuery) -> Sequence[CooperationRequest]:
         table = cooperation_request
         statement = select(table).where(table.c.authority_id == query.authority_id)
@@ -119,6 +137,7 @@ class SQLRequestRepository:
                         actor_id=entry["actor_id"],
                         at=entry["at"],
                         reason=entry["reason"],
+                        detail=dict(entry["detail"] or {}),
                     )
                 )
         return [_request(row, histories[row["id"]]) for row in rows]
@@ -137,6 +156,7 @@ class SQLRequestRepository:
                         "actor_id": entry.actor_id,
                         "at": entry.at,
                         "reason": entry.reason,
+                        "detail": dict(entry.detail),
                     }
                     for entry in new
                 ],
@@ -171,6 +191,11 @@ def _request(row: RowMapping, history: list[HistoryEntry]) -> CooperationRequest
         submitted_by=row["submitted_by"],
         approved_by=row["approved_by"],
         approval_digest=row["approval_digest"],
+        exchange_id=row["exchange_id"],
+        remote_status=Status(row["remote_status"]) if row["remote_status"] else None,
+        acknowledged_at=row["acknowledged_at"],
+        acknowledged_by=row["acknowledged_by"],
+        original_received_at=row["original_received_at"],
         history=history,
     )
 
@@ -196,6 +221,11 @@ def _request_row(request: CooperationRequest) -> dict[str, Any]:
         "submitted_by": request.submitted_by,
         "approved_by": request.approved_by,
         "approval_digest": request.approval_digest,
+        "exchange_id": request.exchange_id,
+        "remote_status": str(request.remote_status) if request.remote_status else None,
+        "acknowledged_at": request.acknowledged_at,
+        "acknowledged_by": request.acknowledged_by,
+        "original_received_at": request.original_received_at,
     }
 
 

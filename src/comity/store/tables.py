@@ -85,7 +85,14 @@ cooperation_request = Table(
     Column("submitted_by", String(ID)),
     Column("approved_by", String(ID)),
     Column("approval_digest", String(64)),
+    Column("exchange_id", String(ID)),
+    Column("remote_status", String(24)),
+    Column("acknowledged_at", UTCDateTime()),
+    Column("acknowledged_by", String(ID)),
+    Column("original_received_at", UTCDateTime()),
     Index("ix_cooperation_request_scope", "authority_id", "status", "updated_at"),
+    # The other State's id for the request is unique per counterpart, and finds its copy here.
+    Index("ix_cooperation_request_exchange", "requesting_state", "exchange_id", unique=True),
 )
 
 request_history = Table(
@@ -98,6 +105,7 @@ request_history = Table(
     Column("actor_id", String(ID), nullable=False),
     Column("at", UTCDateTime(), nullable=False),
     Column("reason", Text, nullable=False),
+    Column("detail", json_type(), nullable=False, server_default="{}"),
 )
 
 deadline = Table(
@@ -136,4 +144,86 @@ audit_entry = Table(
     Column("entry_digest", String(64), nullable=False),
     Column("chain_digest", String(64), nullable=False),
     UniqueConstraint("chain_digest"),
+)
+
+# Messages this node must deliver: the exact envelope bytes every retry repeats, and where each
+# stands. Rows are written in the same transaction as the state change that caused them.
+outbox_message = Table(
+    "outbox_message",
+    metadata,
+    # The commit order, which is the order messages to one State leave in.
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("message_id", String(ID), nullable=False, unique=True),
+    Column("recipient_state", String(2), nullable=False),
+    Column("type", String(40), nullable=False),
+    Column("request_id", String(ID), ForeignKey("cooperation_request.id")),
+    Column("envelope", Text, nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UTCDateTime()),
+    Column("relayed_at", UTCDateTime()),
+    Column("last_error", Text, nullable=False),
+    Column("receipt", Text),
+    Column("finished_at", UTCDateTime()),
+    Index("ix_outbox_message_due", "status", "next_attempt_at"),
+    Index("ix_outbox_message_request", "request_id"),
+)
+
+# Messages this node accepted: the dedup key, the digest of the exact bytes, and the receipt a
+# duplicate gets back. Written in the same transaction as the message's business effect.
+inbox_message = Table(
+    "inbox_message",
+    metadata,
+    Column("sender_state", String(2), primary_key=True),
+    Column("message_id", String(ID), primary_key=True),
+    Column("digest", String(64), nullable=False),
+    Column("type", String(40), nullable=False),
+    Column("request_id", String(ID), ForeignKey("cooperation_request.id")),
+    Column("received_at", UTCDateTime(), nullable=False),
+    # ``delivered`` or ``not_delivered``: a duplicate of a refused message is refused again.
+    Column("outcome", String(20), nullable=False),
+    Column("code", String(40), nullable=False),
+    Column("receipt", Text, nullable=False),
+    Index("ix_inbox_message_request", "request_id"),
+)
+
+# ETSI REM-style evidences of each message's delivery, on the sending and the receiving node.
+delivery_evidence = Table(
+    "delivery_evidence",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("message_id", String(ID), nullable=False),
+    Column("request_id", String(ID), ForeignKey("cooperation_request.id")),
+    Column("message_type", String(40), nullable=False),
+    Column("counterpart_state", String(2), nullable=False),
+    Column("stage", String(30), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("code", String(40), nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("signed", Text),
+    Index("ix_delivery_evidence_request", "request_id", "at"),
+    Index("ix_delivery_evidence_message", "message_id"),
+)
+
+# What arrived and was refused: the digest and size of the bytes, never their content.
+quarantine_record = Table(
+    "quarantine_record",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("received_at", UTCDateTime(), nullable=False),
+    Column("claimed_sender", String(80), nullable=False),
+    Column("code", String(40), nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+)
+
+# Nonces of HTTP message signatures seen inside the replay window.
+signature_nonce = Table(
+    "signature_nonce",
+    metadata,
+    Column("nonce", String(100), primary_key=True),
+    Column("seen_at", UTCDateTime(), nullable=False, index=True),
 )

@@ -17,6 +17,13 @@ from comity.store.account_repositories import (
 )
 from comity.store.audit_log import SQLAuditLog
 from comity.store.request_repository import SQLDeadlineRepository, SQLRequestRepository
+from comity.store.transport_repositories import (
+    SQLEvidenceRepository,
+    SQLInboxRepository,
+    SQLNonceRepository,
+    SQLOutboxRepository,
+    SQLQuarantineRepository,
+)
 
 
 class SQLAlchemyUnitOfWork:
@@ -33,6 +40,11 @@ class SQLAlchemyUnitOfWork:
         self.authorities = SQLAuthorityRepository(self.session)
         self.tokens = SQLTokenRepository(self.session)
         self.audit = SQLAuditLog(self.session)
+        self.outbox = SQLOutboxRepository(self.session)
+        self.inbox = SQLInboxRepository(self.session)
+        self.evidences = SQLEvidenceRepository(self.session)
+        self.quarantine = SQLQuarantineRepository(self.session)
+        self.nonces = SQLNonceRepository(self.session)
         self._staged: list[Event] = []
         return self
 

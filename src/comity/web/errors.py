@@ -39,6 +39,12 @@ STATUS: dict[type[domain.DomainError], int] = {
     domain.AuthenticationError: 401,
     domain.CatalogueError: 500,
     domain.AuditUnavailableError: 503,
+    domain.TrustError: 422,
+    domain.TrustStaleError: 503,
+    domain.ReplayError: 409,
+    domain.SchemaInvalidError: 422,
+    domain.MessageIdConflictError: 409,
+    domain.DirectoryError: 422,
 }
 
 HTTP_CODES = {

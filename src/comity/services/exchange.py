@@ -1,0 +1,111 @@
+"""Commands that move a request between States: send, supply information, send the formal
+original, close, and a duty officer's acknowledgement. Each is one unit of work whose commit
+holds the step, its audit entries and the outbox row that carries it to the other State."""
+
+from __future__ import annotations
+
+from comity.domain.access import Action, User
+from comity.domain.commands import MoveRequest
+from comity.domain.delivery import MessageType
+from comity.domain.errors import IllegalTransitionError
+from comity.domain.messages import OriginalBody, StepBody, SubmitBody
+from comity.domain.values import Channel
+from comity.domain.workflow import Status
+from comity.services import outgoing
+from comity.services.context import ServiceContext
+from comity.services.requests import RequestView, load, move, persist
+
+
+def send(ctx: ServiceContext, *, actor: User, request_id: str) -> RequestView:
+    """Send an approved request to the requested State's receiving authority.
+
+    Only the exact content that was approved leaves; the directory says which authority of
+    the requested State receives it (the 24/7 point of contact for the urgent data forms).
+    """
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        request = load(uow, actor, request_id, Action.SEND)
+        directory = outgoing.trusted_directory(ctx, now)
+        receiving = directory.state(request.requested_state).receiving_authority(
+            request.type_code, request.channel
+        )
+        request.mark_sent(actor_id=actor.id, now=now)
+        request.exchange_id = request.id
+        outgoing.queue(
+            ctx,
+            uow,
+            request=request,
+            message_type=MessageType.REQUEST_SUBMIT,
+            body=SubmitBody(
+                exchange_id=request.id,
+                reference=request.reference,
+                type_code=request.type_code,
+                urgency=request.urgency,
+                channel=request.channel,
+                authority=receiving.code,
+                fields=request.fields,
+            ),
+            now=now,
+        )
+        uow.requests.save(request)
+        view = persist(ctx, uow, request, ctx.catalogue.type(request.type_code))
+        uow.commit()
+    return view
+
+
+def supply_information(
+    ctx: ServiceContext, *, actor: User, request_id: str, answers: str
+) -> RequestView:
+    """Answer the requested State's request for supplementary information."""
+    return move(ctx, actor, MoveRequest(request_id, Status.SENT, answers), Action.FOLLOW_UP)
+
+
+def close(ctx: ServiceContext, *, actor: User, request_id: str, reason: str = "") -> RequestView:
+    """Close a request this State made once it is executed, refused, withdrawn or expired."""
+    return move(ctx, actor, MoveRequest(request_id, Status.CLOSED, reason), Action.FOLLOW_UP)
+
+
+def send_original(ctx: ServiceContext, *, actor: User, request_id: str) -> RequestView:
+    """Send the formal original of a request whose copy went ahead (statement Q8-Q10)."""
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        request = load(uow, actor, request_id, Action.FOLLOW_UP)
+        if request.channel is not Channel.COPY_AHEAD or request.exchange_id is None:
+            raise IllegalTransitionError("only a request sent ahead as a copy has an original")
+        outgoing.queue(
+            ctx,
+            uow,
+            request=request,
+            message_type=MessageType.REQUEST_ORIGINAL,
+            body=OriginalBody(exchange_id=request.exchange_id),
+            now=now,
+        )
+        view = persist(ctx, uow, request, ctx.catalogue.type(request.type_code))
+        uow.commit()
+    return view
+
+
+def acknowledge(ctx: ServiceContext, *, actor: User, request_id: str) -> RequestView:
+    """A duty officer takes charge of a request that came through the 24/7 path; the
+    requesting State is told when, so both see the time to human acknowledgement."""
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        request = load(uow, actor, request_id, Action.ACKNOWLEDGE)
+        request.acknowledge(actor_id=actor.id, now=now)
+        if request.exchange_id is not None:
+            outgoing.queue(
+                ctx,
+                uow,
+                request=request,
+                message_type=MessageType.REQUEST_STATUS,
+                body=StepBody(
+                    exchange_id=request.exchange_id,
+                    status=request.status,
+                    detail={"acknowledged_at": now.isoformat()},
+                ),
+                now=now,
+            )
+        uow.requests.save(request)
+        view = persist(ctx, uow, request, ctx.catalogue.type(request.type_code))
+        uow.commit()
+    return view
