@@ -108,3 +108,60 @@ def catalogue() -> Catalogue:
 def published_catalogue_schema() -> dict[str, object]:
     """The JSON Schema catalogue files follow."""
     return catalogue_schema()
+
+
+# --- Directory documents (`comity directory …`) -------------------------------------------
+# Drivers may not import comity.crypto, so the directory commands reach the signing and
+# verification of directory documents through these thin functions. Everything below this line
+# belongs to the directory commands; the imports sit here to keep the block self-contained.
+
+from collections.abc import Mapping, Sequence  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+from comity.crypto import directory as directory_crypto  # noqa: E402
+from comity.crypto import keys as directory_keys  # noqa: E402
+
+VerifiedDirectory = directory_crypto.VerifiedDirectory
+
+
+def new_directory_operator_key(path: Path) -> dict[str, Any]:
+    """Write a new operator key to ``path`` (0o600, never replacing a file) and return the
+    anchor nodes pin for it: ``{"kid": ..., "jwk": {...}}``, public members only."""
+    key = directory_keys.generate_ed25519()
+    directory_keys.write_private_key(path, key)
+    return directory_crypto.operator_anchor(key.public_key())
+
+
+def build_directory_payload(
+    signed_entries: Sequence[str],
+    *,
+    sequence: int,
+    issued_at: datetime,
+    next_update: datetime,
+    operator: str,
+) -> dict[str, Any]:
+    """The operator's unsigned list of signed entries (see ``crypto.directory``)."""
+    return directory_crypto.build_directory_payload(
+        signed_entries,
+        sequence=sequence,
+        issued_at=issued_at,
+        next_update=next_update,
+        operator=operator,
+    )
+
+
+def sign_directory_payload(payload: Mapping[str, Any], key_path: Path) -> tuple[str, str]:
+    """Sign the list with the operator key in ``key_path``: the compact JWS and the key id."""
+    key = directory_keys.load_private_ed25519(key_path)
+    kid = directory_crypto.operator_kid(key.public_key())
+    return directory_crypto.sign_directory(payload, key, kid), kid
+
+
+def verify_directory_token(token: str, anchors_path: Path) -> VerifiedDirectory:
+    """Verify a directory against the trust anchors pinned in ``anchors_path``."""
+    anchors = directory_crypto.TrustAnchors.load(anchors_path)
+    return directory_crypto.verify_directory(token, anchors)
+
+
+# --- End of the directory block -------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from comity import __version__
-from comity.cli import catalogue, db, demo, node, request, user
+from comity.cli import catalogue, db, demo, directory, node, request, user
 
 app = typer.Typer(
     help=(
@@ -21,6 +21,7 @@ app.add_typer(user.app, name="user")
 app.add_typer(catalogue.app, name="catalogue")
 app.add_typer(request.app, name="request")
 app.add_typer(demo.app, name="demo")
+app.add_typer(directory.app, name="directory")
 
 
 @app.command("version")
