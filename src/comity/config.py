@@ -26,6 +26,22 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # The mutual-TLS listener other States' nodes deliver to, and the address published for it.
+    federation_port: int | None = Field(default=None, description="mTLS port for other nodes")
+    public_endpoint: str | None = Field(
+        default=None, description="Federation URL other nodes use (https://host:port)"
+    )
+    # Relay timings (seconds): first retry delay, ceiling, and the stage time limits.
+    retry_first_delay: float = Field(default=1.0, gt=0)
+    retry_max_delay: float = Field(default=300.0, gt=0)
+    relay_timeout: float = Field(default=24 * 3600.0, gt=0)
+    delivery_timeout: float = Field(default=48 * 3600.0, gt=0)
+    relay_interval: float = Field(default=0.2, gt=0)
+    directory_grace: float = Field(default=3600.0, ge=0)
+    clock_skew: float = Field(default=300.0, gt=0)
+    # Named crash points for fault tests (security-test-plan §5.1); never set in production.
+    test_faults: bool = False
+    fault_at: str | None = None
     token_lifetime_minutes: int = Field(default=480, ge=1, le=7 * 24 * 60)
     # Smaller argon2 costs are for tests only; the defaults follow the library's guidance.
     argon2_time_cost: int | None = None

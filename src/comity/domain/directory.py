@@ -192,9 +192,7 @@ def parse_entry(document: Mapping[str, Any]) -> StateEntry:
         ),
         keys=tuple(
             PublishedKey(
-                kid=item.text("kid"),
-                purpose=item.text("purpose"),
-                jwk={k: str(v) for k, v in item.mapping("jwk").raw.items()},
+                kid=item.text("kid"), purpose=item.purpose(), jwk=item.mapping("jwk").strings()
             )
             for item in reader.items("keys")
         ),
@@ -217,9 +215,15 @@ def parse_directory(document: Mapping[str, Any], entries: Sequence[StateEntry]) 
     if next_update <= issued_at:
         raise DirectoryError("directory.next_update must come after issued_at")
     states: dict[str, StateEntry] = {}
+    kids: set[str] = set()
     for entry in entries:
         if entry.code in states:
             raise DirectoryError(f"directory lists {entry.code} twice")
+        # A key id names one key of one State, or one State could answer for another.
+        for key in entry.keys:
+            if key.kid in kids:
+                raise DirectoryError(f"key id {key.kid!r} is published more than once")
+            kids.add(key.kid)
         states[entry.code] = entry
     return Directory(sequence, issued_at, next_update, states)
 
@@ -307,6 +311,17 @@ class _Reader:
         if value is None:
             raise DirectoryError(f"{self.path}.{name} must be a date-time with a time zone")
         return value
+
+    def purpose(self) -> str:
+        value = self.text("purpose")
+        if value not in ("sig", "enc"):
+            raise DirectoryError(f"{self.path}.purpose must be sig or enc")
+        return value
+
+    def strings(self) -> dict[str, str]:
+        if not all(isinstance(value, str) for value in self.raw.values()):
+            raise DirectoryError(f"{self.path} members must be strings")
+        return dict(self.raw)
 
     def mapping(self, name: str) -> _Reader:
         return _Reader(self.raw.get(name), f"{self.path}.{name}")

@@ -26,7 +26,7 @@ from comity.domain.values import Availability, Side
 from comity.domain.workflow import Status
 from comity.services import outgoing
 from comity.services.context import ServiceContext
-from comity.services.ports import RequestQuery, UnitOfWork
+from comity.services.ports import Evidence, RequestQuery, UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,8 @@ class RequestView:
     missing: tuple[FieldIssue, ...]
     deadlines: tuple[Deadline, ...]
     legal_basis: tuple[str, ...]
+    # Delivery evidences of every message about the request (read views only).
+    evidences: tuple[Evidence, ...] = ()
 
 
 def create_draft(ctx: ServiceContext, *, actor: User, command: CreateDraft) -> RequestView:
@@ -193,7 +195,8 @@ def get(ctx: ServiceContext, *, actor: User, request_id: str) -> RequestView:
     """One request with its history, completeness report and deadlines."""
     with ctx.uow() as uow:
         request = load(uow, actor, request_id, Action.VIEW)
-        return _view(ctx, request, ctx.catalogue.type(request.type_code))
+        view = _view(ctx, request, ctx.catalogue.type(request.type_code))
+        return replace(view, evidences=tuple(uow.evidences.for_request(request.id)))
 
 
 def find(ctx: ServiceContext, *, actor: User, query: RequestQuery) -> list[RequestView]:
