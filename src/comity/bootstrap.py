@@ -7,7 +7,11 @@ Nothing is built at import time; ``build(settings)`` returns a ``Container`` and
 from __future__ import annotations
 
 import json
+import logging
+import os
 import secrets
+import signal
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,10 +23,18 @@ from comity.catalogue.loader import schema as catalogue_schema
 from comity.config import NODE_FILE, Settings
 from comity.crypto.passwords import Argon2PasswordHasher
 from comity.domain.catalogue import Catalogue
-from comity.services.context import ServiceContext
+from comity.domain.directory import Directory
+from comity.domain.errors import DirectoryError, DomainError
+from comity.federation_setup import build_federation, check_call
+from comity.services import delivery
+from comity.services.context import NoFaults, ServiceContext
 from comity.store import migrate
 from comity.store.engine import make_engine, make_session_factory
 from comity.store.uow import SQLAlchemyUnitOfWork
+from comity.transport.httpsig import SignedCall
+from comity.transport.peer_client import HttpPeerClient
+
+log = logging.getLogger("comity.node")
 
 
 class SystemClock:
@@ -45,6 +57,32 @@ class RandomIds:
         return secrets.token_urlsafe(32)
 
 
+class CrashPoints:
+    """Named crash points for the fault tests (security-test-plan §5.1).
+
+    Only built when ``test_faults`` is set: ``fault_at`` is ``name`` or ``name:n`` (crash at
+    the n-th time the point is reached). Crashing is SIGKILL, so nothing gets to clean up:
+    exactly what a power cut or an OOM kill does.
+    """
+
+    def __init__(self, spec: str | None) -> None:
+        name, _, nth = (spec or "").partition(":")
+        self._name = name
+        self._nth = int(nth or "1")
+        self._seen = 0
+        self._lock = threading.Lock()
+
+    def hit(self, name: str) -> None:
+        """Crash the process if this is the requested point and hit."""
+        if name != self._name:
+            return
+        with self._lock:
+            self._seen += 1
+            if self._seen >= self._nth:
+                log.warning("fault point %s reached: killing the process", name)
+                os.kill(os.getpid(), signal.SIGKILL)
+
+
 @dataclass
 class Container:
     """Everything a driver (web app, CLI) needs, built once per process."""
@@ -52,10 +90,44 @@ class Container:
     settings: Settings
     engine: Engine
     services: ServiceContext
+    peers: HttpPeerClient | None = None
 
     def close(self) -> None:
-        """Release database connections."""
+        """Release database connections and pooled peer connections."""
+        if self.peers is not None:
+            self.peers.close()
         self.engine.dispose()
+
+    def check_call(
+        self, *, url: str, headers: dict[str, str], body: bytes, directory: Directory
+    ) -> SignedCall:
+        """Verify the HTTP message signature of a call from another node."""
+        if self.services.federation is None:
+            raise DirectoryError("this node has no keys: it cannot receive from other States")
+        return check_call(
+            self.services.federation,
+            method="POST",
+            url=url,
+            headers=headers,
+            body=body,
+            directory=directory,
+            now=self.services.clock.now(),
+        )
+
+    def run_relay(self, stop: threading.Event) -> None:
+        """Deliver the outbox until ``stop`` is set: right away while there is work, then
+        every ``relay_interval`` seconds. Trust problems hold the messages; they are logged."""
+        while not stop.is_set():
+            try:
+                busy = delivery.deliver_due(self.services) > 0
+            except DomainError as error:
+                log.warning("relay holding messages: %s %s", error.code, error.detail)
+                busy = False
+            except Exception:
+                log.exception("relay pass failed; retrying")
+                busy = False
+            if not busy:
+                stop.wait(self.settings.relay_interval)
 
     def upgrade_database(self) -> None:
         """Apply the migrations the database lacks."""
@@ -74,18 +146,24 @@ def build(settings: Settings) -> Container:
     """Wire the node described by ``settings``."""
     engine = make_engine(settings.resolved_database_url)
     sessions = make_session_factory(engine)
+    clock = SystemClock()
+    wired = build_federation(settings, clock)
     services = ServiceContext(
         uow=lambda: SQLAlchemyUnitOfWork(sessions),
         catalogue=packaged_catalogue(),
-        clock=SystemClock(),
+        clock=clock,
         ids=RandomIds(),
         hasher=Argon2PasswordHasher(
             time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_cost
         ),
         state=settings.state,
         token_lifetime=timedelta(minutes=settings.token_lifetime_minutes),
+        federation=wired[0] if wired else None,
+        faults=CrashPoints(settings.fault_at) if settings.test_faults else NoFaults(),
     )
-    return Container(settings=settings, engine=engine, services=services)
+    return Container(
+        settings=settings, engine=engine, services=services, peers=wired[1] if wired else None
+    )
 
 
 def init_node_dir(settings: Settings) -> None:
@@ -93,9 +171,15 @@ def init_node_dir(settings: Settings) -> None:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     settings.data_dir.chmod(0o700)
     node_file = settings.data_dir / NODE_FILE
-    stored = {"state": settings.state}
+    stored: dict[str, object] = {"state": settings.state}
     if settings.database_url:
         stored["database_url"] = settings.database_url
+    # The ports and the federation address are the node's own: `comity node serve` reads them
+    # from here, so a node set up once (e.g. by `comity demo up`) starts on the same ports.
+    # Only values given explicitly are stored; defaults stay defaults.
+    for name in ("port", "federation_port", "public_endpoint"):
+        if name in settings.model_fields_set and getattr(settings, name) is not None:
+            stored[name] = getattr(settings, name)
     node_file.write_text(json.dumps(stored, indent=2) + "\n", "utf-8")
     node_file.chmod(0o600)
 

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import ssl
+import threading
 from typing import Annotated
 
 import typer
 import uvicorn
 
+from comity import federation_setup
 from comity.bootstrap import Container, init_node_dir
 from comity.cli.context import DirOption, console, open_node, reports_errors
 from comity.config import Settings
 from comity.services import node as node_service
 from comity.web.app import create_app
+from comity.web.federation import create_federation_app
 
 app = typer.Typer(help="Create and run a State's node.", no_args_is_help=True)
 
@@ -45,17 +49,53 @@ def init(
 def serve(
     data_dir: DirOption,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
 ) -> None:
-    """Serve the node's API (migrations must be applied: `comity db upgrade`)."""
+    """Serve the node's API (migrations must be applied: `comity db upgrade`); the
+    federation listener too when the node has keys and a directory."""
     with open_node(data_dir) as container:
-        run_server(container, host=host, port=port)
+        run_server(container, host=host, port=port or container.settings.port)
 
 
 def run_server(container: Container, *, host: str, port: int) -> None:
-    """Run uvicorn on ``container``'s app until interrupted."""
+    """Run the officers' API until interrupted; with keys and a directory, also the
+    mutual-TLS federation listener and the outbox relay, stopped together on exit."""
     if container.database_revision() is None:
         console.print("[red]The database has no schema yet: run `comity db upgrade`.[/red]")
         raise typer.Exit(2)
-    console.print(f"Comity node {container.settings.state} on http://{host}:{port}/api/v1/")
-    uvicorn.run(create_app(container), host=host, port=port, log_level="info")
+    settings = container.settings
+    stop = threading.Event()
+    background: list[threading.Thread] = []
+    federation_server: uvicorn.Server | None = None
+    if container.services.federation is not None and settings.federation_port:
+        keyfile, certfile, ca_bundle = federation_setup.tls_server_files(settings)
+        federation_server = uvicorn.Server(
+            uvicorn.Config(
+                create_federation_app(container),
+                host=host,
+                port=settings.federation_port,
+                log_level="warning",
+                ssl_keyfile=keyfile,
+                ssl_certfile=certfile,
+                ssl_ca_certs=ca_bundle,
+                ssl_cert_reqs=ssl.CERT_REQUIRED,
+            )
+        )
+        # Signals are handled by the officers' server in the main thread; this one is told
+        # to stop when that one returns.
+        background.append(threading.Thread(target=federation_server.run, daemon=True))
+        background.append(threading.Thread(target=container.run_relay, args=(stop,), daemon=True))
+        console.print(
+            f"Federation endpoint (mutual TLS) on https://{host}:{settings.federation_port}/"
+        )
+    for thread in background:
+        thread.start()
+    console.print(f"Comity node {settings.state} on http://{host}:{port}/api/v1/")
+    try:
+        uvicorn.run(create_app(container), host=host, port=port, log_level="info")
+    finally:
+        stop.set()
+        if federation_server is not None:
+            federation_server.should_exit = True
+        for thread in background:
+            thread.join(timeout=10)

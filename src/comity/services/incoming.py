@@ -22,6 +22,7 @@ from comity.domain.errors import (
     IllegalTransitionError,
     MessageIdConflictError,
     NotFoundError,
+    ReplayError,
     SignerUntrustedError,
     TrustError,
     UnknownAuthorityError,
@@ -263,6 +264,21 @@ def _mirror(request: CooperationRequest, body: StepBody, actor: str, now: dateti
     request.apply_remote(
         status=body.status, actor_id=actor, now=now, reason=body.reason, detail=body.detail
     )
+
+
+def check_replay(ctx: ServiceContext, nonce: str) -> None:
+    """Refuse an HTTP signature whose nonce was seen inside the replay window (``REPLAY``)."""
+    fed = federation(ctx)
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        if not uow.nonces.remember(nonce, now=now, window_start=now - 2 * fed.clock_skew):
+            raise ReplayError("this HTTP signature was already used")
+        uow.commit()
+
+
+def refuse(ctx: ServiceContext, data: bytes, *, claimed_sender: str, error: DomainError) -> None:
+    """Record a call refused before its envelope was opened (quarantine and audit entry)."""
+    _quarantine(ctx, data, hashlib.sha256(data).hexdigest(), claimed_sender, error, ctx.clock.now())
 
 
 def _quarantine(

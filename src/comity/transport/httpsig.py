@@ -15,7 +15,6 @@ from datetime import UTC, datetime, timedelta
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from http_message_signatures import (
-    ContentDigest,
     HTTPMessageSigner,
     HTTPMessageVerifier,
     HTTPSignatureKeyResolver,
@@ -60,7 +59,7 @@ class RequestSigner:
     def headers(self, *, url: str, body: bytes, now: datetime) -> dict[str, str]:
         """The headers of a signed POST of ``body`` to ``url``."""
         message = _Message("POST", url, {"Content-Type": ENVELOPE_MEDIA_TYPE})
-        message.headers["Content-Digest"] = ContentDigest.create(body)
+        # The library adds Content-Digest (RFC 9530) over ``body`` and covers it.
         self._signer.sign(
             message,
             key_id=self._kid,
@@ -68,6 +67,7 @@ class RequestSigner:
             created=now,
             nonce=secrets.token_urlsafe(16),
             tag=TAG,
+            body=body,
         )
         return message.headers
 

@@ -1,0 +1,265 @@
+"""Setting a node up for the federation: keys, its State's signed entry, pinned anchors and the
+installed directory; and wiring the federation ports for the composition root.
+
+Drivers (the CLI) may not import ``comity.crypto`` themselves; this module is their way in, so
+key material stays behind functions that never return it.
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from comity.config import Settings
+from comity.crypto.directory import TrustAnchors, VerifiedDirectory, sign_entry
+from comity.crypto.keys import NodeKeys, generate_node_keys, load_node_keys, public_jwk
+from comity.crypto.node_envelopes import NodeEnvelopes
+from comity.crypto.tls import client_ssl_context, write_ca_bundle
+from comity.crypto.trust_store import FileTrustStore
+from comity.domain.delivery import RetryPolicy
+from comity.domain.directory import (
+    Declarations,
+    Directory,
+    DirectoryAuthority,
+    PublishedKey,
+    StateEntry,
+    TransferRestriction,
+)
+from comity.domain.errors import DirectoryError
+from comity.domain.messages import Message
+from comity.domain.values import AuthorityKind
+from comity.services.context import Federation
+from comity.services.ports import Clock
+from comity.transport import wire
+from comity.transport.httpsig import RequestSigner, SignedCall, verify_call
+from comity.transport.peer_client import HttpPeerClient
+
+KEYS_DIR = "keys"
+TRUST_DIR = "trust"
+ENTRY_FILE = "entry.json"
+
+# What a State publishes about itself until its operator edits entry.json.
+DEFAULT_PARTICULARS: dict[str, Any] = {
+    "languages": ["en"],
+    "profiles": ["ahc-2022-proposal"],
+    "authorities": {
+        "central": {"kind": "central_authority", "name": "Central Authority"},
+        "poc247": {"kind": "poc_24_7", "name": "24/7 Point of Contact", "hours": "24/7"},
+        "mfa": {"kind": "foreign_ministry", "name": "Ministry of Foreign Affairs"},
+    },
+    "declarations": {
+        "extradites_nationals": False,
+        "traffic_data_requires_judicial_authorisation": False,
+        "accepts_electronic_originals": True,
+        "political_offence_exception": True,
+        "cross_border_transfer_restrictions": [],
+    },
+    "penalties": {},
+}
+
+
+def keys_dir(settings: Settings) -> Path:
+    """Where the node's keys live."""
+    return settings.data_dir / KEYS_DIR
+
+
+def trust_store(settings: Settings) -> FileTrustStore:
+    """The node's trust store (pinned anchors and installed directory)."""
+    return FileTrustStore(settings.data_dir / TRUST_DIR)
+
+
+def has_keys(settings: Settings) -> bool:
+    """True once ``create_node_keys`` ran for this node."""
+    return (keys_dir(settings) / "signing.key").exists()
+
+
+def create_node_keys(settings: Settings, *, now: datetime, name: str | None = None) -> None:
+    """Create the State's root (demo only), signing, encryption and TLS keys, and write the
+    particulars the State will publish (``entry.json``, editable) if there are none yet."""
+    generate_node_keys(keys_dir(settings), settings.state, now=now)
+    entry_file = settings.data_dir / ENTRY_FILE
+    if not entry_file.exists():
+        particulars = {"name": name or f"State {settings.state}", **DEFAULT_PARTICULARS}
+        entry_file.write_text(json.dumps(particulars, indent=2) + "\n", "utf-8")
+
+
+def write_particulars(settings: Settings, particulars: Mapping[str, Any]) -> None:
+    """Replace what the State publishes about itself (name, languages, declarations, …)."""
+    text = json.dumps({**DEFAULT_PARTICULARS, **particulars}, indent=2, ensure_ascii=False)
+    (settings.data_dir / ENTRY_FILE).write_text(text + "\n", "utf-8")
+
+
+def state_entry(settings: Settings) -> StateEntry:
+    """The node's State entry: its particulars, endpoint, public keys and TLS CA."""
+    if not settings.public_endpoint:
+        raise DirectoryError("set public_endpoint (the federation URL other nodes use)")
+    keys = _keys(settings)
+    particulars = json.loads((settings.data_dir / ENTRY_FILE).read_text("utf-8"))
+    declarations = particulars["declarations"]
+    return StateEntry(
+        code=settings.state,
+        name=particulars["name"],
+        endpoint=settings.public_endpoint,
+        profiles=tuple(particulars["profiles"]),
+        languages=tuple(particulars["languages"]),
+        authorities=tuple(
+            DirectoryAuthority(
+                code=code,
+                kind=AuthorityKind(item["kind"]),
+                name=item["name"],
+                time_zone=item.get("time_zone", "UTC"),
+                hours=item.get("hours", ""),
+                contact=item.get("contact", ""),
+            )
+            for code, item in particulars["authorities"].items()
+        ),
+        keys=(
+            PublishedKey(
+                keys.signing_kid, "sig", public_jwk(keys.signing.public_key(), keys.signing_kid)
+            ),
+            PublishedKey(
+                keys.encryption_kid,
+                "enc",
+                public_jwk(keys.encryption.public_key(), keys.encryption_kid),
+            ),
+        ),
+        tls_ca_pem=keys.tls.ca_cert.read_text("ascii"),
+        declarations=Declarations(
+            extradites_nationals=declarations["extradites_nationals"],
+            traffic_data_requires_judicial_authorisation=declarations[
+                "traffic_data_requires_judicial_authorisation"
+            ],
+            accepts_electronic_originals=declarations["accepts_electronic_originals"],
+            political_offence_exception=declarations["political_offence_exception"],
+            cross_border_transfer_restrictions=tuple(
+                TransferRestriction(item["to"], item["ground"])
+                for item in declarations["cross_border_transfer_restrictions"]
+            ),
+        ),
+        penalties=dict(particulars["penalties"]),
+    )
+
+
+def signed_entry(settings: Settings) -> str:
+    """The node's State entry signed by the State root the node holds (demo set-ups)."""
+    keys = _keys(settings)
+    if keys.root is None or keys.root_kid is None:
+        raise DirectoryError("this node does not hold its State's root key")
+    return sign_entry(state_entry(settings), keys.root, keys.root_kid)
+
+
+def root_anchor(settings: Settings) -> dict[str, Any]:
+    """The State root's public anchor (kid and JWK) other nodes pin."""
+    keys = _keys(settings)
+    if keys.root is None or keys.root_kid is None:
+        raise DirectoryError("this node does not hold its State's root key")
+    return {"kid": keys.root_kid, "jwk": public_jwk(keys.root.public_key(), keys.root_kid)}
+
+
+def pin_anchors(settings: Settings, document: Mapping[str, Any]) -> None:
+    """Pin the operator key and State roots (onboarding, exchanged out of band)."""
+    trust_store(settings).pin(TrustAnchors.from_document(document))
+
+
+def install_directory(settings: Settings, token: str) -> VerifiedDirectory:
+    """Verify ``token`` against the pinned anchors and install it if it is newer."""
+    verified = trust_store(settings).install(token)
+    _write_tls_bundle(settings, verified.directory)
+    return verified
+
+
+def verified_directory(settings: Settings) -> VerifiedDirectory:
+    """The installed directory, verified."""
+    return trust_store(settings).verified()
+
+
+def tls_server_files(settings: Settings) -> tuple[str, str, str]:
+    """What uvicorn needs for the mutual-TLS listener: key, certificate and the CA bundle of
+    every State in the directory (the transport gate)."""
+    files = _keys(settings).tls
+    bundle = _write_tls_bundle(settings, trust_store(settings).current())
+    return str(files.server_key), str(files.server_cert), str(bundle)
+
+
+def build_federation(settings: Settings, clock: Clock) -> tuple[Federation, HttpPeerClient] | None:
+    """The federation ports of a node that has keys; None for a node without them."""
+    if not has_keys(settings):
+        return None
+    keys = _keys(settings)
+    store = trust_store(settings)
+
+    def client_context(directory: Directory) -> ssl.SSLContext:
+        pems = [entry.tls_ca_pem.encode("ascii") for entry in directory.states.values()]
+        return client_ssl_context(keys.tls, pems)
+
+    peers = HttpPeerClient(
+        signer=RequestSigner(keys.signing, keys.signing_kid),
+        clock=clock,
+        directory=store.current,
+        ssl_context=client_context,
+    )
+    federation = Federation(
+        trust=store,
+        envelopes=NodeEnvelopes(keys),
+        codec=_Codec(),
+        peers=peers,
+        retry=RetryPolicy(
+            first_delay=timedelta(seconds=settings.retry_first_delay),
+            max_delay=timedelta(seconds=settings.retry_max_delay),
+            relay_timeout=timedelta(seconds=settings.relay_timeout),
+            delivery_timeout=timedelta(seconds=settings.delivery_timeout),
+        ),
+        directory_grace=timedelta(seconds=settings.directory_grace),
+        clock_skew=timedelta(seconds=settings.clock_skew),
+    )
+    return federation, peers
+
+
+def check_call(
+    federation: Federation,
+    *,
+    method: str,
+    url: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    directory: Directory,
+    now: datetime,
+) -> SignedCall:
+    """Verify an incoming call's HTTP message signature (raises a ``TrustError``)."""
+    return verify_call(
+        method=method,
+        url=url,
+        headers=headers,
+        body=body,
+        directory=directory,
+        now=now,
+        skew=federation.clock_skew,
+    )
+
+
+class _Codec:
+    """The wire format, behind the services' ``WireCodec`` port."""
+
+    def encode(self, message: Message) -> dict[str, object]:
+        return wire.encode(message)
+
+    def decode(self, payload: dict[str, object]) -> Message:
+        return wire.decode(dict(payload))
+
+
+def _keys(settings: Settings) -> NodeKeys:
+    return load_node_keys(keys_dir(settings), settings.state)
+
+
+def _write_tls_bundle(settings: Settings, directory: Directory) -> Path:
+    pems = [entry.tls_ca_pem.encode("ascii") for entry in directory.states.values()]
+    return write_ca_bundle(settings.data_dir / TRUST_DIR / "tls-ca-bundle.pem", pems)
+
+
+def utc_now() -> datetime:
+    """The current instant (for drivers that set a node up outside any service)."""
+    return datetime.now(UTC)

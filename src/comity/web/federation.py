@@ -1,0 +1,100 @@
+"""The federation endpoint other States' nodes deliver to, served behind mutual TLS.
+
+It is a separate application on its own listener: officers never reach it, and it never
+serves the officers' API. Every answer is problem+json or a signed receipt; a verified message
+that is refused carries a signed negative signal the sender can trust (an unsigned error is
+never final for the sender).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from comity import __version__
+from comity.bootstrap import Container
+from comity.domain import errors as domain
+from comity.domain.delivery import Stage
+from comity.services import incoming, outgoing
+from comity.web.errors import PROBLEM_JSON, problem_document, status_for
+
+log = logging.getLogger("comity.federation")
+
+MESSAGES = "/federation/v1/messages"
+# An envelope is at most about 11 MiB (crypto.envelope.MAX_ENVELOPE_BYTES); evidence travels
+# in chunks, never in one message.
+MAX_ENVELOPE = 12 * 1024 * 1024
+
+
+def create_federation_app(container: Container) -> FastAPI:
+    """The mutual-TLS application that receives envelopes from other nodes."""
+    app = FastAPI(
+        title=f"Comity federation endpoint {container.settings.state}",
+        version=__version__,
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+    )
+
+    @app.post(MESSAGES)
+    async def receive(request: Request) -> JSONResponse:
+        body = await _bounded_body(request)
+        if body is None:
+            return _problem(413, "TOO_LARGE", "the envelope is over the size limit")
+        headers = dict(request.headers.items())
+        return await run_in_threadpool(_handle, container, str(request.url), headers, body)
+
+    @app.get("/federation/v1/health")
+    def health() -> dict[str, str]:
+        return {"status": "ok", "state": container.settings.state}
+
+    return app
+
+
+async def _bounded_body(request: Request) -> bytes | None:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_ENVELOPE:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _handle(container: Container, url: str, headers: dict[str, str], body: bytes) -> JSONResponse:
+    ctx = container.services
+    try:
+        directory = outgoing.trusted_directory(ctx, ctx.clock.now())
+        try:
+            call = container.check_call(url=url, headers=headers, body=body, directory=directory)
+        except domain.TrustError as error:
+            incoming.refuse(ctx, body, claimed_sender="unknown", error=error)
+            raise
+        incoming.check_replay(ctx, call.nonce)
+        reply = incoming.receive(ctx, body, transport_signer=call.state)
+    except domain.DomainError as error:
+        if not isinstance(error, domain.TrustStaleError):
+            log.warning("refused a delivery: %s", error.code)
+        return _problem(status_for(error), error.code, error.detail)
+    if reply.stage is Stage.DELIVERED:
+        return JSONResponse({"receipt": reply.signed, "duplicate": reply.duplicate})
+    status = 422
+    return _problem(
+        status,
+        reply.code,
+        reply.detail or "the message was refused",
+        signal=reply.signed,
+        duplicate=reply.duplicate,
+    )
+
+
+def _problem(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
+    body = problem_document(
+        status=status, code=code, title=code, detail=detail, instance=MESSAGES, **extra
+    )
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
