@@ -15,6 +15,7 @@ from comity.domain.directory import Directory, StateEntry
 from comity.domain.events import Event
 from comity.domain.messages import Message
 from comity.domain.requests import CooperationRequest
+from comity.domain.values import Side
 from comity.domain.workflow import Status
 
 
@@ -62,6 +63,8 @@ class RequestQuery:
     status: Status | None = None
     type_code: str | None = None
     state: str | None = None
+    # Only requests this State made (requesting) or received (requested).
+    side: Side | None = None
     due_before: datetime | None = None
     text: str | None = None
     limit: int = 50

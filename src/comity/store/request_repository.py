@@ -101,6 +101,8 @@ class SQLRequestRepository:
             statement = statement.where(
                 or_(table.c.requesting_state == query.state, table.c.requested_state == query.state)
             )
+        if query.side is not None:
+            statement = statement.where(table.c.side == str(query.side))
         if query.due_before is not None:
             statement = statement.where(
                 exists().where(
