@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 from pydantic import AwareDatetime
 
+from comity.domain.access import User
 from comity.domain.commands import CreateDraft, EditDraft, MoveRequest
+from comity.domain.delivery import MessageType, Stage
+from comity.domain.values import Channel, Side
 from comity.domain.workflow import Status, allowed_next
+from comity.services import exchange
 from comity.services import requests as service
 from comity.services.ports import RequestQuery
 from comity.web.api.schemas import (
+    AnswersBody,
     ApproveBody,
+    CloseBody,
     CreateRequest,
     DeadlineOut,
     HistoryOut,
     IssueOut,
+    OriginalOut,
     PatchRequest,
     ProblemOut,
     ReasonBody,
@@ -24,6 +31,7 @@ from comity.web.api.schemas import (
     RequestOut,
     RequestSummary,
     StateCode,
+    TimelineItem,
     TransitionBody,
 )
 from comity.web.deps import Context, CurrentUser
@@ -36,6 +44,16 @@ _ERRORS: dict[int | str, dict[str, object]] = {
     404: {"model": ProblemOut, "description": "No such request in your scope"},
     409: {"model": ProblemOut, "description": "Not possible in the request's status"},
     422: {"model": ProblemOut, "description": "Invalid, unknown or missing input"},
+}
+
+# Steps that reach the other State also fail, and change nothing, when the node cannot.
+_EXCHANGE_ERRORS: dict[int | str, dict[str, object]] = {
+    **_ERRORS,
+    422: {
+        "model": ProblemOut,
+        "description": "Invalid input, or no usable directory (DIRECTORY_INVALID)",
+    },
+    503: {"model": ProblemOut, "description": "The directory is stale (TRUST_STALE)"},
 }
 
 
@@ -87,7 +105,7 @@ def search(
             offset=offset,
         ),
     )
-    items = [_summary(ctx, view) for view in views]
+    items = [summary(ctx, view) for view in views]
     return RequestList(items=items, count=len(items), limit=limit, offset=offset)
 
 
@@ -136,22 +154,80 @@ def send_back(request_id: str, body: ReasonBody, ctx: Context, user: CurrentUser
     return _full(ctx, view)
 
 
-@router.post("/{request_id}/withdraw", response_model=RequestOut, responses=_ERRORS)
+@router.post("/{request_id}/withdraw", response_model=RequestOut, responses=_EXCHANGE_ERRORS)
 def withdraw(request_id: str, body: ReasonBody, ctx: Context, user: CurrentUser) -> RequestOut:
     """Withdraw a request of this State, with reasons."""
-    return _full(ctx, service.withdraw(ctx, actor=user, request_id=request_id, reason=body.reason))
+    view = service.withdraw(ctx, actor=user, request_id=request_id, reason=body.reason)
+    return _fresh(ctx, user, view)
 
 
-@router.post("/{request_id}/transitions", response_model=RequestOut, responses=_ERRORS)
+@router.post("/{request_id}/transitions", response_model=RequestOut, responses=_EXCHANGE_ERRORS)
 def transition(
     request_id: str, body: TransitionBody, ctx: Context, user: CurrentUser
 ) -> RequestOut:
-    """Take a step on a received request (register, assess, decide, execute, close)."""
-    command = MoveRequest(request_id=request_id, to=body.to, reason=body.reason)
-    return _full(ctx, service.process(ctx, actor=user, command=command))
+    """Take a step on a received request (register, assess, decide, execute, close).
+
+    A decision may carry refusal ``grounds`` (codes) and ``conditions``; a request for
+    information the ``due_at`` of the answer. They are kept in the step's ``detail``.
+    """
+    detail: dict[str, Any] = {}
+    if body.grounds is not None:
+        detail["grounds"] = list(body.grounds)
+    if body.conditions is not None:
+        detail["conditions"] = body.conditions
+    if body.due_at is not None:
+        detail["due_at"] = body.due_at.isoformat()
+    command = MoveRequest(request_id=request_id, to=body.to, reason=body.reason, detail=detail)
+    return _fresh(ctx, user, service.process(ctx, actor=user, command=command))
 
 
-def _summary(ctx: Context, view: service.RequestView) -> RequestSummary:
+@router.post("/{request_id}/send", response_model=RequestOut, responses=_EXCHANGE_ERRORS)
+def send(request_id: str, ctx: Context, user: CurrentUser) -> RequestOut:
+    """Send an approved request to the requested State (an approver's step). Only the exact
+    approved content leaves; without a trusted directory nothing is sent."""
+    return _fresh(ctx, user, exchange.send(ctx, actor=user, request_id=request_id))
+
+
+@router.post(
+    "/{request_id}/supply-information", response_model=RequestOut, responses=_EXCHANGE_ERRORS
+)
+def supply_information(
+    request_id: str, body: AnswersBody, ctx: Context, user: CurrentUser
+) -> RequestOut:
+    """Answer the requested State's request for supplementary information."""
+    view = exchange.supply_information(ctx, actor=user, request_id=request_id, answers=body.answers)
+    return _fresh(ctx, user, view)
+
+
+@router.post("/{request_id}/close", response_model=RequestOut, responses=_EXCHANGE_ERRORS)
+def close(
+    request_id: str, ctx: Context, user: CurrentUser, body: CloseBody | None = None
+) -> RequestOut:
+    """Close a request of this State once it is executed, refused, withdrawn or expired."""
+    reason = body.reason if body else ""
+    return _fresh(ctx, user, exchange.close(ctx, actor=user, request_id=request_id, reason=reason))
+
+
+@router.post("/{request_id}/original", response_model=RequestOut, responses=_EXCHANGE_ERRORS)
+def send_original(request_id: str, ctx: Context, user: CurrentUser) -> RequestOut:
+    """Send the formal original of a request whose copy went ahead (channel ``copy_ahead``)."""
+    return _fresh(ctx, user, exchange.send_original(ctx, actor=user, request_id=request_id))
+
+
+@router.post("/{request_id}/acknowledge", response_model=RequestOut, responses=_EXCHANGE_ERRORS)
+def acknowledge(request_id: str, ctx: Context, user: CurrentUser) -> RequestOut:
+    """A duty officer takes charge of a received emergency or 24/7 request; the time to
+    human acknowledgement is recorded and the requesting State told."""
+    return _fresh(ctx, user, exchange.acknowledge(ctx, actor=user, request_id=request_id))
+
+
+def _fresh(ctx: Context, user: User, view: service.RequestView) -> RequestOut:
+    """The request as stored after a step that may have queued a message: read again, so the
+    answer's timeline holds the evidences the step produced."""
+    return _full(ctx, service.get(ctx, actor=user, request_id=view.request.id))
+
+
+def summary(ctx: Context, view: service.RequestView) -> RequestSummary:
     request = view.request
     return RequestSummary(
         id=request.id,
@@ -176,7 +252,7 @@ def _summary(ctx: Context, view: service.RequestView) -> RequestSummary:
 def _full(ctx: Context, view: service.RequestView) -> RequestOut:
     request = view.request
     return RequestOut(
-        **_summary(ctx, view).model_dump(),
+        **summary(ctx, view).model_dump(),
         authority_id=request.authority_id,
         fields=request.fields,
         legal_basis=list(view.legal_basis),
@@ -198,4 +274,67 @@ def _full(ctx: Context, view: service.RequestView) -> RequestOut:
         submitted_by=request.submitted_by,
         approved_by=request.approved_by,
         approval_digest=request.approval_digest,
+        exchange_id=request.exchange_id,
+        remote_status=request.remote_status,
+        acknowledged_at=request.acknowledged_at,
+        acknowledged_by=request.acknowledged_by,
+        seconds_to_acknowledge=_seconds_to_acknowledge(view),
+        original=_original(view),
+        timeline=_timeline(view),
     )
+
+
+def _seconds_to_acknowledge(view: service.RequestView) -> int | None:
+    request = view.request
+    if request.side is not Side.REQUESTED or request.acknowledged_at is None:
+        return None
+    return int((request.acknowledged_at - request.created_at).total_seconds())
+
+
+def _original(view: service.RequestView) -> OriginalOut | None:
+    """Whether the formal original of a copy sent ahead arrived: as this node recorded it on
+    the requested side, as the other node's receipt says on the requesting side."""
+    request = view.request
+    if request.channel is not Channel.COPY_AHEAD:
+        return None
+    received_at = request.original_received_at
+    if request.side is Side.REQUESTING:
+        delivered = [
+            item.at
+            for item in view.evidences
+            if item.message_type == MessageType.REQUEST_ORIGINAL and item.stage is Stage.DELIVERED
+        ]
+        received_at = min(delivered) if delivered else None
+    return OriginalOut(awaited=received_at is None, received_at=received_at)
+
+
+# At the same instant a step comes before the evidences of the message that carries it.
+_KIND_ORDER = {"status": 0, "evidence": 1}
+
+
+def _timeline(view: service.RequestView) -> list[TimelineItem]:
+    """Business steps and transport evidences in one list, by time then kind."""
+    items = [
+        TimelineItem(
+            at=entry.at,
+            kind="status",
+            from_status=entry.from_status,
+            to_status=entry.to_status,
+            reason=entry.reason,
+            detail=dict(entry.detail),
+        )
+        for entry in view.request.history
+    ] + [
+        TimelineItem(
+            at=item.at,
+            kind="evidence",
+            stage=str(item.stage),
+            message_type=item.message_type,
+            counterpart_state=item.counterpart_state,
+            code=item.code,
+            message_id=item.message_id,
+        )
+        for item in view.evidences
+    ]
+    # A stable sort keeps the history's and the evidences' own order within a tie.
+    return sorted(items, key=lambda item: (item.at, _KIND_ORDER[item.kind]))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
@@ -13,6 +13,7 @@ from comity.domain.workflow import Status
 
 StateCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 Reason = Annotated[str, StringConstraints(max_length=5000)]
+GroundCode = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,59}$")]
 
 
 class Strict(BaseModel):
@@ -71,9 +72,29 @@ class ApproveBody(Strict):
 
 
 class TransitionBody(Strict):
-    """A step on a received request."""
+    """A step on a received request, with a decision's particulars where it has any."""
 
     to: Status
+    reason: Reason = ""
+    grounds: Annotated[
+        list[GroundCode] | None,
+        Field(max_length=20, description="Refusal grounds codes, e.g. dual_criminality"),
+    ] = None
+    conditions: Reason | None = Field(default=None, description="Conditions of the decision")
+    due_at: AwareDatetime | None = Field(
+        default=None, description="When the answer to a request for information is due"
+    )
+
+
+class AnswersBody(Strict):
+    """The requesting State's answers to a request for supplementary information."""
+
+    answers: Annotated[str, StringConstraints(min_length=1, max_length=20000)]
+
+
+class CloseBody(Strict):
+    """Optional remarks on closing a request."""
+
     reason: Reason = ""
 
 
@@ -119,6 +140,30 @@ class HistoryOut(BaseModel):
     reason: str
 
 
+class TimelineItem(BaseModel):
+    """One entry of a request's timeline: a business step (``status``) or a transport
+    evidence (``evidence``). ``detail.mirrored`` marks a step mirroring the other State's."""
+
+    at: datetime
+    kind: Literal["status", "evidence"]
+    from_status: Status | None = None
+    to_status: Status | None = None
+    reason: str | None = None
+    detail: dict[str, Any] | None = None
+    stage: str | None = None
+    message_type: str | None = None
+    counterpart_state: str | None = None
+    code: str | None = None
+    message_id: str | None = None
+
+
+class OriginalOut(BaseModel):
+    """For a copy sent ahead: whether the formal original is still awaited."""
+
+    awaited: bool
+    received_at: datetime | None
+
+
 class RequestSummary(BaseModel):
     """A request in a list."""
 
@@ -154,6 +199,13 @@ class RequestOut(RequestSummary):
     submitted_by: str | None
     approved_by: str | None
     approval_digest: str | None
+    exchange_id: str | None
+    remote_status: Status | None = Field(description="The other State's status for its copy")
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    seconds_to_acknowledge: int | None
+    original: OriginalOut | None
+    timeline: list[TimelineItem]
 
 
 class RequestList(BaseModel):
@@ -163,6 +215,33 @@ class RequestList(BaseModel):
     count: int
     limit: int
     offset: int
+
+
+class InboxItemOut(RequestSummary):
+    """A received request still open."""
+
+    waiting_acknowledgement: bool = Field(
+        description="An emergency or 24/7 request no duty officer has acknowledged yet"
+    )
+
+
+class InboxOut(BaseModel):
+    """Open requests received for your authority, newest first."""
+
+    items: list[InboxItemOut]
+    count: int
+
+
+class DirectoryOut(BaseModel):
+    """The directory this node trusts, as verified; public keys only."""
+
+    sequence: int
+    issued_at: datetime
+    next_update: datetime
+    operator: str
+    stale: bool = Field(description="Past its next update plus grace: nothing is sent")
+    left_out: list[str] = Field(description="States listed whose root this node has not pinned")
+    states: list[dict[str, Any]]
 
 
 class DeadlineList(BaseModel):
