@@ -78,7 +78,8 @@ def _record(
             else:
                 code = str(receipt.get("code") or answer.code)
                 stage = message.rejected(now=now, code=code, receipt=answer.signed)
-            _evidence(uow, message, stage, now, code=message.last_error, signed=answer.signed)
+            code = "" if stage is Stage.DELIVERED else message.last_error
+            _evidence(uow, message, stage, now, code=code, signed=answer.signed)
             return stage
         failure = problem
     else:

@@ -1,0 +1,467 @@
+"""Two and three real nodes exchanging requests through their federation endpoints.
+
+Each node has its own database, keys and directory; messages go through the recipient's real
+federation application with real RFC 9421 signatures and envelope v1, in this process.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, func, make_url, select, text
+
+from comity.domain.commands import CreateDraft, MoveRequest
+from comity.domain.delivery import DeliveryStatus, MessageType, Stage
+from comity.domain.errors import TrustStaleError
+from comity.domain.messages import Message, StepBody
+from comity.domain.values import Channel, Side, Urgency
+from comity.domain.workflow import Status
+from comity.services import delivery, exchange, requests
+from comity.services.demo import example_mla_fields, example_preservation_fields
+from comity.services.outgoing import trusted_directory
+from comity.store.tables import audit_entry, cooperation_request, inbox_message, quarantine_record
+from comity.transport.httpsig import MESSAGES_PATH
+from tests.federation_harness import FedNode, create_network, node_settings, open_nodes
+from tests.integration.conftest import PG_URL
+
+BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
+
+
+@pytest.fixture(params=BACKENDS)
+def nodes(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, FedNode]]:
+    """XA, XB and XC, each with its own database (a SQLite file or a PostgreSQL schema)."""
+    schemas: list[str] = []
+    urls: dict[str, str | None] = {}
+    admin = create_engine(PG_URL) if request.param == "postgresql" and PG_URL else None
+    for state in ("XA", "XB", "XC"):
+        if admin is None:
+            urls[state] = None
+        else:
+            schema = f"f_{uuid.uuid4().hex[:12]}"
+            schemas.append(schema)
+            with admin.begin() as connection:
+                connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+            url = make_url(admin.url).update_query_dict({"options": f"-csearch_path={schema}"})
+            urls[state] = url.render_as_string(hide_password=False)
+    states = {
+        state: node_settings(tmp_path, state, 8400 + i, urls[state])
+        for i, state in enumerate(("XA", "XB", "XC"), start=1)
+    }
+    create_network(tmp_path, states)
+    built = open_nodes(states)
+    try:
+        yield built
+    finally:
+        for node in built.values():
+            node.container.close()
+        if admin is not None:
+            with admin.begin() as connection:
+                for schema in schemas:
+                    connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
+
+
+def approved(node: FedNode, *, type_code: str = "mla", **fields: Any) -> str:
+    """An approved request of ``node`` to XB."""
+    ctx, people = node.ctx, node.people
+    view = requests.create_draft(
+        ctx,
+        actor=people["drafter"],
+        command=CreateDraft(
+            type_code=type_code,
+            requested_state="XB",
+            fields=fields or example_mla_fields("XA"),
+            urgency=Urgency.EMERGENCY if type_code == "preservation" else None,
+        ),
+    )
+    requests.submit(ctx, actor=people["drafter"], request_id=view.request.id)
+    requests.approve(ctx, actor=people["approver"], request_id=view.request.id)
+    return view.request.id
+
+
+def relay(*nodes: FedNode) -> None:
+    """Run every node's relay until nothing is due."""
+    for _ in range(10):
+        if sum(delivery.deliver_due(node.ctx) for node in nodes) == 0:
+            return
+
+
+def rows(node: FedNode, table: Any, *where: Any) -> int:
+    engine = node.container.engine
+    with engine.connect() as connection:
+        return int(connection.scalar(select(func.count()).select_from(table).where(*where)) or 0)
+
+
+def the_copy(node: FedNode, exchange_id: str) -> Any:
+    with node.ctx.uow() as uow:
+        return uow.requests.by_exchange("XA", exchange_id)
+
+
+def test_a_sent_request_arrives_once_with_a_receipt_bound_to_its_bytes(nodes) -> None:
+    xa, xb = nodes["XA"], nodes["XB"]
+    request_id = approved(xa)
+    sent = exchange.send(xa.ctx, actor=xa.people["approver"], request_id=request_id)
+    assert sent.request.status is Status.SENT
+    relay(xa)
+    copy = the_copy(xb, request_id)
+    assert copy is not None and copy.side is Side.REQUESTED and copy.status is Status.RECEIVED
+    assert copy.fields == sent.request.fields
+    with xa.ctx.uow() as uow:
+        (outbound,) = [m for m in [uow.outbox.get(m) for m in _message_ids(xa)] if m]
+    assert outbound.status is DeliveryStatus.ACKNOWLEDGED
+    receipt = xa.ctx.federation.envelopes.verify(
+        outbound.receipt,
+        trusted_directory(xa.ctx, datetime.now(UTC)),
+        state="XB",
+        typ="comity-receipt/1",
+    )
+    assert receipt["envelope_sha256"] == outbound.digest
+    assert receipt["stage"] == "delivered"
+    view = requests.get(xa.ctx, actor=xa.people["drafter"], request_id=request_id)
+    stages = [e.stage for e in view.evidences]
+    assert stages == [Stage.SUBMISSION_ACCEPTED, Stage.RELAY_ACCEPTED, Stage.DELIVERED]
+
+
+def _message_ids(node: FedNode) -> list[str]:
+    from comity.store.tables import outbox_message
+
+    with node.container.engine.connect() as connection:
+        return list(connection.scalars(select(outbox_message.c.message_id)))
+
+
+def test_the_24_7_forms_go_to_the_point_of_contact(nodes) -> None:
+    xa, xb = nodes["XA"], nodes["XB"]
+    request_id = approved(
+        xa,
+        type_code="preservation",
+        **example_preservation_fields("XA"),
+        emergency_facts="A ransomware gang threatens to publish hospital records tomorrow.",
+        emergency_nexus="The logs identify the server the gang uses.",
+    )
+    exchange.send(xa.ctx, actor=xa.people["approver"], request_id=request_id)
+    relay(xa)
+    copy = the_copy(xb, request_id)
+    with xb.ctx.uow() as uow:
+        authority = uow.authorities.get(copy.authority_id)
+    assert authority is not None and authority.code == "poc247"
+    view = exchange.acknowledge(xb.ctx, actor=xb.people["duty"], request_id=copy.id)
+    assert view.request.acknowledged_at is not None
+    relay(xb)
+    mine = requests.get(xa.ctx, actor=xa.people["drafter"], request_id=request_id).request
+    assert mine.acknowledged_at is not None
+
+
+def test_both_sides_agree_through_a_whole_mutual_legal_assistance(nodes) -> None:
+    xa, xb = nodes["XA"], nodes["XB"]
+    request_id = approved(xa)
+    exchange.send(xa.ctx, actor=xa.people["approver"], request_id=request_id)
+    relay(xa)
+    theirs = the_copy(xb, request_id).id
+    executor = xb.people["executor"]
+
+    def step(to: Status, reason: str = "", **detail: Any) -> None:
+        requests.process(xb.ctx, actor=executor, command=MoveRequest(theirs, to, reason, detail))
+        relay(xb)
+
+    step(Status.REGISTERED)
+    step(Status.UNDER_ASSESSMENT)
+    step(Status.MORE_INFO_REQUESTED, "Which accounts exactly?")
+    assert _status(xa, request_id) is Status.MORE_INFO_REQUESTED
+    exchange.supply_information(
+        xa.ctx, actor=xa.people["drafter"], request_id=request_id, answers="The two listed."
+    )
+    relay(xa)
+    assert _copy_status(xb, request_id) is Status.INFO_SUPPLIED
+    step(Status.UNDER_ASSESSMENT)
+    step(Status.ACCEPTED)
+    step(Status.IN_EXECUTION)
+    step(Status.EXECUTED, "Subscriber records produced")
+    assert _status(xa, request_id) is Status.EXECUTED
+    exchange.close(xa.ctx, actor=xa.people["drafter"], request_id=request_id)
+    relay(xa)
+    step(Status.CLOSED)
+    mine = requests.get(xa.ctx, actor=xa.people["drafter"], request_id=request_id).request
+    copy = the_copy(xb, request_id)
+    # Each side knows the other's status exactly.
+    assert mine.remote_status is copy.status is Status.CLOSED
+    assert copy.remote_status is mine.status is Status.CLOSED
+    mirrored = [h for h in mine.history if h.detail.get("mirrored")]
+    assert [h.to_status for h in mirrored] == [
+        Status.MORE_INFO_REQUESTED,
+        Status.ACCEPTED,
+        Status.IN_EXECUTION,
+        Status.EXECUTED,
+    ]
+
+
+def _status(node: FedNode, request_id: str) -> Status:
+    return requests.get(
+        node.ctx, actor=node.people["drafter"], request_id=request_id
+    ).request.status
+
+
+def _copy_status(node: FedNode, exchange_id: str) -> Status:
+    return the_copy(node, exchange_id).status
+
+
+def test_duplicates_in_random_order_have_one_effect_each(nodes) -> None:
+    xa, xb = nodes["XA"], nodes["XB"]
+    peers = xa.ctx.federation.peers
+    ids = [approved(xa) for _ in range(6)]
+    for request_id in ids:
+        exchange.send(xa.ctx, actor=xa.people["approver"], request_id=request_id)
+    with xa.container.engine.connect() as connection:
+        from comity.store.tables import outbox_message
+
+        envelopes = [
+            row[0].encode() for row in connection.execute(select(outbox_message.c.envelope))
+        ]
+    deliveries = [e for e in envelopes for _ in range(random.randint(1, 5))]
+    random.Random(7).shuffle(deliveries)
+    answers = [peers.post("XB", envelope) for envelope in deliveries]
+    assert all(answer.status_code == 200 for answer in answers)
+    receipts: dict[bytes, set[str]] = {}
+    for envelope, answer in zip(deliveries, answers, strict=True):
+        receipts.setdefault(envelope, set()).add(answer.json()["receipt"])
+    # Every copy of a message got the very same receipt back.
+    assert all(len(found) == 1 for found in receipts.values())
+    assert rows(xb, cooperation_request) == 6
+    assert rows(xb, inbox_message) == 6
+    assert sum(1 for a in answers if a.json()["duplicate"]) == len(deliveries) - 6
+
+
+def test_the_same_message_id_with_other_bytes_is_a_conflict(nodes) -> None:
+    xa, xb = nodes["XA"], nodes["XB"]
+    request_id = approved(xa)
+    exchange.send(xa.ctx, actor=xa.people["approver"], request_id=request_id)
+    relay(xa)
+    fed = xa.ctx.federation
+    directory = trusted_directory(xa.ctx, datetime.now(UTC))
+    (message_id,) = _message_ids(xa)
+    again = Message(
+        message_id=message_id,
+        sender_state="XA",
+        recipient_state="XB",
+        type=MessageType.REQUEST_STATUS,
+        created_at=datetime.now(UTC),
+        profile="ahc-2022-proposal",
+        body=StepBody(exchange_id=request_id, status=Status.WITHDRAWN, reason="x"),
+    )
+    envelope = fed.envelopes.seal(fed.codec.encode(again), directory.state("XB"))
+    answer = fed.peers.post("XB", envelope)
+    assert answer.status_code == 409 and answer.json()["code"] == "MSGID_CONFLICT"
+    assert _copy_status(xb, request_id) is Status.RECEIVED
+
+
+def test_tampered_envelopes_are_quarantined_and_nothing_else_is_stored(nodes) -> None:
+    xa, xb = nodes["XA"], nodes["XB"]
+    request_id = approved(xa)
+    exchange.send(xa.ctx, actor=xa.people["approver"], request_id=request_id)
+    with xa.container.engine.connect() as connection:
+        from comity.store.tables import outbox_message
+
+        envelope = connection.scalar(select(outbox_message.c.envelope)).encode()
+    parts = envelope.split(b".")
+    flipped = bytearray(parts[3])
+    flipped[10] = ord("A") if flipped[10] != ord("A") else ord("B")
+    tampered = b".".join([*parts[:3], bytes(flipped), parts[4]])
+    audit_before = rows(xb, audit_entry)
+    answer = xa.ctx.federation.peers.post("XB", tampered)
+    assert answer.status_code == 422 and answer.json()["code"] == "DECRYPT_FAILED"
+    assert "signal" not in answer.json()
+    assert rows(xb, cooperation_request) == 0
+    assert rows(xb, inbox_message) == 0
+    assert rows(xb, quarantine_record, quarantine_record.c.code == "DECRYPT_FAILED") == 1
+    assert rows(xb, audit_entry) == audit_before + 1
+
+
+def test_a_state_cannot_send_in_another_states_name(nodes) -> None:
+    xb, xc = nodes["XB"], nodes["XC"]
+    fed = xc.ctx.federation
+    directory = trusted_directory(xc.ctx, datetime.now(UTC))
+    forged = Message(
+        message_id=str(uuid.uuid4()),
+        sender_state="XA",
+        recipient_state="XB",
+        type=MessageType.REQUEST_STATUS,
+        created_at=datetime.now(UTC),
+        profile="ahc-2022-proposal",
+        body=StepBody(exchange_id="x", status=Status.SENT),
+    )
+    envelope = fed.envelopes.seal(fed.codec.encode(forged), directory.state("XB"))
+    answer = fed.peers.post("XB", envelope)
+    assert answer.json()["code"] == "SIGNER_UNTRUSTED"
+    assert rows(xb, quarantine_record) == 1
+
+
+def test_an_envelope_for_another_state_is_refused(nodes) -> None:
+    xa, xb = nodes["XA"], nodes["XB"]
+    fed = xa.ctx.federation
+    directory = trusted_directory(xa.ctx, datetime.now(UTC))
+    message = Message(
+        message_id=str(uuid.uuid4()),
+        sender_state="XA",
+        recipient_state="XC",
+        type=MessageType.REQUEST_STATUS,
+        created_at=datetime.now(UTC),
+        profile="ahc-2022-proposal",
+        body=StepBody(exchange_id="x", status=Status.SENT),
+    )
+    # Encrypted to XB's key, but addressed to XC inside.
+    envelope = fed.envelopes.seal(fed.codec.encode(message), directory.state("XB"))
+    answer = fed.peers.post("XB", envelope)
+    assert answer.json()["code"] == "WRONG_RECIPIENT"
+    assert rows(xb, inbox_message) == 0
+
+
+def test_a_replayed_http_signature_and_a_skewed_clock_are_refused(nodes) -> None:
+    xa, xb = nodes["XA"], nodes["XB"]
+    request_id = approved(xa)
+    exchange.send(xa.ctx, actor=xa.people["approver"], request_id=request_id)
+    peers = xa.ctx.federation.peers
+    (message_id,) = _message_ids(xa)
+    with xa.ctx.uow() as uow:
+        envelope = uow.outbox.get(message_id).envelope
+    url = xb.settings.public_endpoint + MESSAGES_PATH
+    headers = peers.signer.headers(url=url, body=envelope, now=datetime.now(UTC))
+    assert peers.post("XB", envelope, headers).status_code == 200
+    replayed = peers.post("XB", envelope, headers)
+    assert replayed.status_code == 409 and replayed.json()["code"] == "REPLAY"
+    skewed = peers.signer.headers(
+        url=url, body=envelope, now=datetime.now(UTC) - timedelta(hours=1)
+    )
+    answer = peers.post("XB", envelope, skewed)
+    assert answer.status_code == 422 and answer.json()["code"] == "CLOCK_SKEW"
+    unsigned = peers.post("XB", envelope, {"content-type": "application/jose"})
+    assert unsigned.json()["code"] == "POLICY_VIOLATION"
+    assert rows(xb, cooperation_request) == 1
+
+
+def test_a_stale_directory_holds_messages_and_they_leave_once_it_is_renewed(
+    nodes, tmp_path: Path
+) -> None:
+    from tests.federation_harness import sign_and_install
+
+    xa, xb = nodes["XA"], nodes["XB"]
+    request_id = approved(xa)
+    exchange.send(xa.ctx, actor=xa.people["approver"], request_id=request_id)
+    later = datetime.now(UTC) + timedelta(days=40)
+    for node in (xa, xb):
+        node.container.services = replace(node.ctx, clock=_Frozen(later))
+    with pytest.raises(TrustStaleError):
+        delivery.deliver_due(xa.ctx)
+    assert rows(xb, cooperation_request) == 0
+    # Held, not dropped: the message is still pending at the sender.
+    (message_id,) = _message_ids(xa)
+    with xa.ctx.uow() as uow:
+        assert uow.outbox.get(message_id).status is DeliveryStatus.PENDING
+    # A receiver on a stale directory answers TRUST_STALE and keeps nothing.
+    for node in (xa,):
+        node.container.services = replace(node.ctx, clock=_Frozen(datetime.now(UTC)))
+    relay(xa)
+    with xa.ctx.uow() as uow:
+        held = uow.outbox.get(message_id)
+    assert held.status is DeliveryStatus.PENDING and "TRUST_STALE" in held.last_error
+    states = {s: n.settings for s, n in nodes.items()}
+    sign_and_install(
+        tmp_path,
+        states,
+        sequence=2,
+        issued_at=later - timedelta(days=1),
+        next_update=later + timedelta(days=30),
+    )
+    xa.container.services = replace(xa.ctx, clock=_Frozen(later + timedelta(minutes=10)))
+    relay(xa)
+    assert rows(xb, cooperation_request) == 1
+
+
+class _Frozen:
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def now(self) -> datetime:
+        return self.at
+
+
+def test_a_refused_message_gets_a_signed_negative_answer_that_is_final(nodes) -> None:
+    xa, xb = nodes["XA"], nodes["XB"]
+    request_id = approved(xa)
+    exchange.send(xa.ctx, actor=xa.people["approver"], request_id=request_id)
+    # XB has no authority "central"? It has; remove the directory route instead: make XB
+    # refuse by sending a step about an exchange it never saw.
+    fed = xa.ctx.federation
+    with xa.ctx.uow() as uow:
+        request = uow.requests.get(request_id)
+        from comity.services.outgoing import queue
+
+        queue(
+            xa.ctx,
+            uow,
+            request=request,
+            message_type=MessageType.REQUEST_STATUS,
+            body=StepBody(exchange_id="never-sent", status=Status.WITHDRAWN, reason="x"),
+            now=datetime.now(UTC),
+        )
+        uow.commit()
+    relay(xa)
+    with xa.ctx.uow() as uow:
+        messages = [uow.outbox.get(m) for m in _message_ids(xa)]
+    refused = next(m for m in messages if m.type is MessageType.REQUEST_STATUS)
+    assert refused.status is DeliveryStatus.REJECTED and refused.last_error == "NOT_FOUND"
+    evidences = [
+        e.stage
+        for e in requests.get(xa.ctx, actor=xa.people["drafter"], request_id=request_id).evidences
+        if e.message_id == refused.message_id
+    ]
+    assert evidences[-1] is Stage.NOT_DELIVERED
+    # A duplicate of the refused message is refused again, never accepted.
+    again = fed.peers.post("XB", refused.envelope)
+    assert again.json()["duplicate"] is True and again.json()["code"] == "NOT_FOUND"
+    assert rows(xb, inbox_message, inbox_message.c.outcome == "not_delivered") == 1
+
+
+def test_a_copy_sent_ahead_awaits_its_original(nodes) -> None:
+    xa, xb = nodes["XA"], nodes["XB"]
+    ctx, people = xa.ctx, xa.people
+    view = requests.create_draft(
+        ctx,
+        actor=people["drafter"],
+        command=CreateDraft(
+            type_code="mla",
+            requested_state="XB",
+            fields={**example_mla_fields("XA"), "copy_sent_via": "email"},
+            channel=Channel.COPY_AHEAD,
+        ),
+    )
+    requests.submit(ctx, actor=people["drafter"], request_id=view.request.id)
+    requests.approve(ctx, actor=people["approver"], request_id=view.request.id)
+    exchange.send(ctx, actor=people["approver"], request_id=view.request.id)
+    relay(xa)
+    copy = the_copy(xb, view.request.id)
+    assert copy.channel is Channel.COPY_AHEAD and copy.original_received_at is None
+    executor = xb.people["executor"]
+    awaited = requests.get(xb.ctx, actor=executor, request_id=copy.id)
+    assert "original_due" in {deadline.code for deadline in awaited.deadlines}
+    exchange.send_original(ctx, actor=people["drafter"], request_id=view.request.id)
+    relay(xa)
+    arrived = requests.get(xb.ctx, actor=executor, request_id=copy.id)
+    assert arrived.request.original_received_at is not None
+    assert "original_due" not in {deadline.code for deadline in arrived.deadlines}
+
+
+def test_withdrawal_reaches_the_requested_state(nodes) -> None:
+    xa, xb = nodes["XA"], nodes["XB"]
+    request_id = approved(xa)
+    exchange.send(xa.ctx, actor=xa.people["approver"], request_id=request_id)
+    relay(xa)
+    requests.withdraw(xa.ctx, actor=xa.people["drafter"], request_id=request_id, reason="Settled")
+    relay(xa)
+    copy = the_copy(xb, request_id)
+    assert copy.status is Status.WITHDRAWN and copy.remote_status is Status.WITHDRAWN
