@@ -54,16 +54,23 @@ class FedNode:
 
 
 def node_settings(
-    root: Path, state: str, port: int, database_url: str | None = None, **extra: Any
+    root: Path,
+    state: str,
+    port: int,
+    database_url: str | None = None,
+    *,
+    federation_port: int | None = None,
+    **extra: Any,
 ) -> Settings:
     """Settings of a test node: its folder under ``root``, fast hashing."""
+    federation_port = federation_port or port + 100
     return Settings(
         state=state,
         data_dir=root / state,
         database_url=database_url,
         port=port,
-        federation_port=port + 100,
-        public_endpoint=f"https://127.0.0.1:{port + 100}",
+        federation_port=federation_port,
+        public_endpoint=f"https://127.0.0.1:{federation_port}",
         argon2_time_cost=1,
         argon2_memory_cost=1024,
         **extra,
