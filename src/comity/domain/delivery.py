@@ -119,6 +119,7 @@ class OutboundMessage:
 
     def attempt_failed(self, *, now: datetime, error: str, policy: RetryPolicy) -> Stage | None:
         """Schedule the next retry, or end the message when a stage's time limit has passed."""
+        self._refuse_if_terminal()
         self.attempts += 1
         self.last_error = error[:500]
         if self.relayed_at is None and now - self.created_at >= policy.relay_timeout:
@@ -130,10 +131,13 @@ class OutboundMessage:
         self.next_attempt_at = now + policy.delay(self.attempts)
         return None
 
-    def _finish(self, status: DeliveryStatus, now: datetime, error: str) -> None:
+    def _refuse_if_terminal(self) -> None:
         if self.is_terminal:
             # Terminal states are final (INV-4): a late receipt never revives a failed message.
             raise IllegalTransitionError(f"message {self.message_id} is already {self.status}")
+
+    def _finish(self, status: DeliveryStatus, now: datetime, error: str) -> None:
+        self._refuse_if_terminal()
         self.status = status
         self.finished_at = now
         self.next_attempt_at = None
