@@ -52,7 +52,9 @@ class OriginalWire(_Strict):
 
 class MessageWire(_Strict):
     v: Literal[1]
-    message_id: Annotated[str, Field(pattern=r"^[0-9a-f-]{36}$")]
+    message_id: Annotated[
+        str, Field(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+    ]
     sender_state: StateCode
     recipient_state: StateCode
     type: MessageType
@@ -103,12 +105,15 @@ def encode(message: Message) -> dict[str, Any]:
 
 def decode(payload: dict[str, Any]) -> Message:
     """The message in a verified payload; ``SCHEMA_INVALID`` names the first broken path."""
+    # Body errors are reported under ``body.`` so the path names the member in the payload.
+    within: tuple[str, ...] = ()
     try:
         outer = MessageWire.model_validate(payload)
+        within = ("body",)
         body_model = _BODIES.get(outer.type, StepWire).model_validate(outer.body)
     except ValidationError as error:
         first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "payload"
+        where = ".".join(str(part) for part in (*within, *first["loc"])) or "payload"
         raise SchemaInvalidError(f"{where}: {first['msg']}") from None
     body: SubmitBody | StepBody | OriginalBody
     if isinstance(body_model, SubmitWire):
