@@ -159,6 +159,28 @@ def seed(ctx: ServiceContext) -> bool:
     return True
 
 
+def seed_accounts(ctx: ServiceContext) -> list[DemoAccount]:
+    """Create the demo users that do not exist yet, and no requests; return those created.
+
+    For nodes whose requests arrive from other nodes (``comity demo up``): seeded requests
+    would claim to come from States that never sent them.
+    """
+    node.ensure_authorities(ctx)
+    existing = {user.username for user in users.list_users(ctx)}
+    created = [account for account in DEMO_ACCOUNTS if account.username not in existing]
+    for account in created:
+        users.add_user(
+            ctx,
+            command=AddUser(
+                username=account.username,
+                password=DEMO_PASSWORD,
+                roles=account.roles,
+                authority_code=account.authority,
+            ),
+        )
+    return created
+
+
 def _seed_outgoing(ctx: ServiceContext, people: dict[str, User]) -> None:
     drafter, approver = people["drafter"], people["approver"]
     complete = example_mla_fields(ctx.state)
