@@ -6,9 +6,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 DEMO_DIR ?= .comity/demo
 HOST ?= 127.0.0.1
-PORT ?= 8000
+# Node i of the demo network serves officers on BASE_PORT+i and other nodes on BASE_PORT+100+i.
+BASE_PORT ?= 8401
 
-.PHONY: run test check lint bench clean venv
+.PHONY: run scenario test check lint bench clean venv
 
 venv: $(STAMP)
 
@@ -19,9 +20,14 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-## Start a demo node for the fictional State XA (SQLite + local files), with demo users and requests.
+## Start three demo nodes XA, XB, XC (own SQLite, keys, blobs each) with a signed directory and
+## demo users of every role; reuses $(DEMO_DIR); Ctrl-C stops them all.
 run: venv
-	$(BIN)/comity demo run --dir $(DEMO_DIR) --host $(HOST) --port $(PORT)
+	$(BIN)/comity demo up --dir $(DEMO_DIR) --base-port $(BASE_PORT) --host $(HOST)
+
+## In another terminal while `make run` runs: an MLA and an emergency preservation XA -> XB.
+scenario: venv
+	$(BIN)/comity demo scenario --dir $(DEMO_DIR)
 
 ## Run the whole test suite with coverage gates (90 % overall, 100 % on the domain).
 test: venv
