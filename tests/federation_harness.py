@@ -19,10 +19,9 @@ from starlette.testclient import TestClient
 from comity import bootstrap, federation_setup
 from comity.bootstrap import Container
 from comity.config import Settings
-from comity.domain.commands import AddUser
 from comity.domain.directory import StateEntry
 from comity.domain.values import Role
-from comity.services import node as node_service
+from comity.local_network import create_local_network
 from comity.services import users
 from comity.services.ports import PeerAnswer
 from comity.transport.httpsig import MESSAGES_PATH, RequestSigner
@@ -85,38 +84,24 @@ def create_network(
     valid_for: timedelta = timedelta(days=30),
     particulars: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> None:
-    """Create every node's keys, schema, authorities and users, sign a directory for all of
-    them with a fresh operator key, and pin and install it on every node."""
-    now = now or datetime.now(UTC)
-    for state, settings in states.items():
-        bootstrap.init_node_dir(settings)
+    """Nodes for ``states`` with the test accounts, and a directory listing them all."""
+    create_local_network(
+        root,
+        list(states.values()),
+        accounts={
+            name: (frozenset(roles), authority) for name, (roles, authority) in ACCOUNTS.items()
+        },
+        password=PASSWORD,
+        now=now or datetime.now(UTC),
+        valid_for=valid_for,
+        particulars=particulars,
+    )
+    # The processes of the end-to-end tests read their settings from node.json.
+    for settings in states.values():
         node_file = settings.data_dir / "node.json"
         stored = json.loads(node_file.read_text("utf-8"))
-        stored.update(
-            port=settings.port,
-            federation_port=settings.federation_port,
-            public_endpoint=settings.public_endpoint,
-            argon2_time_cost=1,
-            argon2_memory_cost=1024,
-        )
+        stored.update(argon2_time_cost=1, argon2_memory_cost=1024)
         node_file.write_text(json.dumps(stored), "utf-8")
-        container = bootstrap.build(settings)
-        try:
-            container.upgrade_database()
-            node_service.ensure_authorities(container.services)
-            for name, (roles, authority) in ACCOUNTS.items():
-                users.add_user(
-                    container.services,
-                    command=AddUser(name, PASSWORD, frozenset(roles), authority_code=authority),
-                )
-        finally:
-            container.close()
-        federation_setup.create_node_keys(settings, now=now, name=f"State {state}")
-        if particulars and state in particulars:
-            federation_setup.write_particulars(
-                settings, {"name": f"State {state}", **particulars[state]}
-            )
-    sign_and_install(root, states, sequence=1, issued_at=now, next_update=now + valid_for)
 
 
 def sign_and_install(
@@ -132,22 +117,15 @@ def sign_and_install(
     if not operator_key.exists():
         anchor = bootstrap.new_directory_operator_key(operator_key)
         (root / "operator.json").write_text(json.dumps(anchor), "utf-8")
-    operator = json.loads((root / "operator.json").read_text("utf-8"))
-    anchors = {
-        "operator": operator,
-        "roots": {state: federation_setup.root_anchor(s) for state, s in states.items()},
-    }
-    payload = bootstrap.build_directory_payload(
-        [federation_setup.signed_entry(s) for s in states.values()],
+    token = federation_setup.publish_directory(
+        list(states.values()),
+        operator_key=operator_key,
+        operator_anchor=json.loads((root / "operator.json").read_text("utf-8")),
         sequence=sequence,
         issued_at=issued_at,
         next_update=next_update,
         operator="test secretariat",
     )
-    token, _ = bootstrap.sign_directory_payload(payload, operator_key)
-    for settings in states.values():
-        federation_setup.pin_anchors(settings, anchors)
-        federation_setup.install_directory(settings, token)
     return token
 
 

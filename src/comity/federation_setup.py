@@ -9,14 +9,27 @@ from __future__ import annotations
 
 import json
 import ssl
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from comity.config import Settings
-from comity.crypto.directory import TrustAnchors, VerifiedDirectory, sign_entry
-from comity.crypto.keys import NodeKeys, generate_node_keys, load_node_keys, public_jwk
+from comity.crypto.directory import (
+    TrustAnchors,
+    VerifiedDirectory,
+    build_directory_payload,
+    operator_kid,
+    sign_directory,
+    sign_entry,
+)
+from comity.crypto.keys import (
+    NodeKeys,
+    generate_node_keys,
+    load_node_keys,
+    load_private_ed25519,
+    public_jwk,
+)
 from comity.crypto.node_envelopes import NodeEnvelopes
 from comity.crypto.tls import client_ssl_context, write_ca_bundle
 from comity.crypto.trust_store import FileTrustStore
@@ -170,6 +183,38 @@ def install_directory(settings: Settings, token: str) -> VerifiedDirectory:
     verified = trust_store(settings).install(token)
     _write_tls_bundle(settings, verified.directory)
     return verified
+
+
+def publish_directory(
+    nodes: Sequence[Settings],
+    *,
+    operator_key: Path,
+    operator_anchor: Mapping[str, Any],
+    sequence: int,
+    issued_at: datetime,
+    next_update: datetime,
+    operator: str,
+) -> str:
+    """Sign a directory listing every node's State (entries signed by each State's root, the
+    list by the operator) and pin the anchors and install the directory on every node.
+
+    This is the demo and test onboarding in one step; in production each State signs its
+    entry with its offline root and pins the anchors it received out of band.
+    """
+    entries = [signed_entry(settings) for settings in nodes]
+    payload = build_directory_payload(
+        entries, sequence=sequence, issued_at=issued_at, next_update=next_update, operator=operator
+    )
+    key = load_private_ed25519(operator_key)
+    token = sign_directory(payload, key, operator_kid(key.public_key()))
+    anchors = {
+        "operator": dict(operator_anchor),
+        "roots": {settings.state: root_anchor(settings) for settings in nodes},
+    }
+    for settings in nodes:
+        pin_anchors(settings, anchors)
+        install_directory(settings, token)
+    return token
 
 
 def verified_directory(settings: Settings) -> VerifiedDirectory:

@@ -184,6 +184,8 @@ def test_both_sides_agree_through_a_whole_mutual_legal_assistance(nodes) -> None
     step(Status.IN_EXECUTION)
     step(Status.EXECUTED, "Subscriber records produced")
     assert _status(xa, request_id) is Status.EXECUTED
+    # XA's mirrored step sent nothing back, but XA's receipt told XB where XA's copy stands.
+    assert the_copy(xb, request_id).remote_status is Status.EXECUTED
     exchange.close(xa.ctx, actor=xa.people["drafter"], request_id=request_id)
     relay(xa)
     step(Status.CLOSED)

@@ -376,8 +376,23 @@ def test_a_receipt_payload_binds_the_stage_to_the_message_its_parties_and_its_by
         "envelope_sha256": "cd" * 32,
         "at": "2026-03-01T09:00:00+00:00",
         "code": "SCHEMA_INVALID",
+        "status": "",
     }
     assert type(payload["stage"]) is str
+
+
+def test_a_receipt_can_say_where_the_receivers_copy_stands() -> None:
+    payload = receipt_payload(
+        stage=Stage.DELIVERED,
+        message_id="m-1",
+        sender_state="XA",
+        recipient_state="XB",
+        message_type="request.decision",
+        envelope_digest="cd" * 32,
+        at=T0,
+        status="accepted",
+    )
+    assert payload["status"] == "accepted"
 
 
 def test_a_receipt_payload_has_an_empty_code_by_default() -> None:

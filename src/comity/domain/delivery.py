@@ -184,8 +184,10 @@ def receipt_payload(
     envelope_digest: str,
     at: datetime,
     code: str = "",
+    status: str = "",
 ) -> dict[str, object]:
-    """What a receiving node signs: the stage reached, bound to the exact envelope bytes."""
+    """What a receiving node signs: the stage reached, bound to the exact envelope bytes, and
+    the status its copy of the request has after the message (so both sides agree)."""
     return {
         "v": 1,
         "stage": str(stage),
@@ -196,6 +198,7 @@ def receipt_payload(
         "envelope_sha256": envelope_digest,
         "at": at.isoformat(),
         "code": code,
+        "status": status,
     }
 
 

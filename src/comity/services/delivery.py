@@ -15,6 +15,7 @@ from comity.domain.delivery import RECEIPT_TYP, OutboundMessage, Stage, receipt_
 from comity.domain.directory import Directory
 from comity.domain.errors import DomainError
 from comity.domain.events import DeliveryEvidence
+from comity.domain.workflow import Status
 from comity.services.context import ServiceContext
 from comity.services.outgoing import federation, trusted_directory
 from comity.services.ports import Evidence, PeerAnswer, UnitOfWork
@@ -75,6 +76,7 @@ def _record(
         if not problem:
             if receipt["stage"] == Stage.DELIVERED:
                 stage = message.acknowledged(now=now, receipt=answer.signed)
+                _note_remote_status(uow, message, receipt.get("status"))
             else:
                 code = str(receipt.get("code") or answer.code)
                 stage = message.rejected(now=now, code=code, receipt=answer.signed)
@@ -90,6 +92,21 @@ def _record(
     if final is not None:
         _evidence(uow, message, final, now, code=failure.split(":")[0][:40])
     return final
+
+
+def _note_remote_status(uow: UnitOfWork, message: OutboundMessage, status: object) -> None:
+    """The receipt says where the other State's copy stands after the message: keep it, so
+    each side always knows the other's status (the other side's mirrored steps send nothing)."""
+    if message.request_id is None or not isinstance(status, str):
+        return
+    try:
+        reported = Status(status)
+    except ValueError:
+        return
+    request = uow.requests.get(message.request_id)
+    if request is not None and request.remote_status != reported:
+        request.remote_status = reported
+        uow.requests.save(request)
 
 
 def _evidence(

@@ -140,6 +140,7 @@ def _register(
             envelope_digest=digest,
             at=now,
             code=code,
+            status=str(request.status) if request is not None else "",
         ),
         typ=RECEIPT_TYP,
     )
