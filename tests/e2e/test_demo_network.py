@@ -23,7 +23,7 @@ import httpx2
 import pytest
 from rich.console import Console
 
-from comity.cli import demo, scenario
+from comity.cli import demo_network, scenario
 from comity.federation_setup import verified_directory
 from comity.services.demo import DEMO_PASSWORD
 
@@ -208,10 +208,10 @@ def test_a_demo_folder_is_reused_and_its_directory_signed_again_only_when_needed
     monkeypatch.delenv("COMITY_DATABASE_URL", raising=False)
     data_dir = tmp_path / "demo"
 
-    def sequences(nodes: list[demo.DemoNode]) -> set[int]:
+    def sequences(nodes: list[demo_network.DemoNode]) -> set[int]:
         return {verified_directory(node.settings()).directory.sequence for node in nodes}
 
-    nodes = demo.prepare_network(data_dir, base_port=20401, host="127.0.0.1")
+    nodes = demo_network.prepare_network(data_dir, base_port=20401, host="127.0.0.1")
     assert sequences(nodes) == {1}
     directory = verified_directory(nodes[1].settings()).directory
     assert set(directory.states) == set(STATES)
@@ -228,12 +228,12 @@ def test_a_demo_folder_is_reused_and_its_directory_signed_again_only_when_needed
     keys_before = (data_dir / "XA" / "keys" / "signing.key").read_bytes()
 
     # The same folder again: everything reused, nothing signed.
-    demo.prepare_network(data_dir, base_port=20401, host="127.0.0.1")
+    demo_network.prepare_network(data_dir, base_port=20401, host="127.0.0.1")
     assert sequences(nodes) == {1}
     assert (data_dir / "XA" / "keys" / "signing.key").read_bytes() == keys_before
 
     # Other ports: the nodes move and the directory follows, with the same keys.
-    moved = demo.prepare_network(data_dir, base_port=20601, host="127.0.0.1")
+    moved = demo_network.prepare_network(data_dir, base_port=20601, host="127.0.0.1")
     assert sequences(moved) == {2}
     assert verified_directory(moved[0].settings()).directory.state("XA").endpoint == (
         "https://127.0.0.1:20702"
@@ -241,11 +241,13 @@ def test_a_demo_folder_is_reused_and_its_directory_signed_again_only_when_needed
     assert (data_dir / "XA" / "keys" / "signing.key").read_bytes() == keys_before
 
     # Close to its next update, the directory is signed again.
-    monkeypatch.setattr(demo, "DIRECTORY_RENEWAL", demo.DIRECTORY_VALIDITY + timedelta(days=1))
-    demo.prepare_network(data_dir, base_port=20601, host="127.0.0.1")
+    monkeypatch.setattr(
+        demo_network, "DIRECTORY_RENEWAL", demo_network.DIRECTORY_VALIDITY + timedelta(days=1)
+    )
+    demo_network.prepare_network(data_dir, base_port=20601, host="127.0.0.1")
     assert sequences(moved) == {3}
 
-    path = demo.write_credentials(data_dir, moved)
+    path = demo_network.write_credentials(data_dir, moved)
     assert path.stat().st_mode & 0o777 == 0o600
     written = json.loads(path.read_text())
     assert written["XC"]["base_url"] == "http://127.0.0.1:20604"
