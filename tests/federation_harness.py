@@ -19,12 +19,12 @@ from starlette.testclient import TestClient
 from comity import bootstrap, federation_setup
 from comity.bootstrap import Container
 from comity.config import Settings
+from comity.crypto.http_signatures import MESSAGES_PATH, RequestSigner
 from comity.domain.directory import StateEntry
 from comity.domain.values import Role
 from comity.local_network import create_local_network
 from comity.services import users
 from comity.services.ports import PeerAnswer
-from comity.transport.httpsig import MESSAGES_PATH, RequestSigner
 from comity.transport.peer_client import _answer
 from comity.web.federation import create_federation_app
 

@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 from comity.catalogue.loader import packaged_catalogue
 from comity.catalogue.loader import schema as catalogue_schema
 from comity.config import NODE_FILE, Settings
+from comity.crypto.http_signatures import SignedCall
 from comity.crypto.passwords import Argon2PasswordHasher
 from comity.domain.catalogue import Catalogue
 from comity.domain.directory import Directory
@@ -31,7 +32,6 @@ from comity.services.context import NoFaults, ServiceContext
 from comity.store import migrate
 from comity.store.engine import make_engine, make_session_factory
 from comity.store.uow import SQLAlchemyUnitOfWork
-from comity.transport.httpsig import SignedCall
 from comity.transport.peer_client import HttpPeerClient
 
 log = logging.getLogger("comity.node")

@@ -23,6 +23,7 @@ from comity.crypto.directory import (
     sign_directory,
     sign_entry,
 )
+from comity.crypto.http_signatures import RequestSigner, SignedCall, verify_call
 from comity.crypto.keys import (
     NodeKeys,
     generate_node_keys,
@@ -48,7 +49,6 @@ from comity.domain.values import AuthorityKind
 from comity.services.context import Federation
 from comity.services.ports import Clock
 from comity.transport import wire
-from comity.transport.httpsig import RequestSigner, SignedCall, verify_call
 from comity.transport.peer_client import HttpPeerClient
 
 KEYS_DIR = "keys"

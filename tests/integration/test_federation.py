@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, func, make_url, select, text
 
+from comity.crypto.http_signatures import MESSAGES_PATH
 from comity.domain.commands import CreateDraft, MoveRequest
 from comity.domain.delivery import DeliveryStatus, MessageType, Stage
 from comity.domain.errors import TrustStaleError
@@ -27,7 +28,6 @@ from comity.services import delivery, exchange, requests
 from comity.services.demo import example_mla_fields, example_preservation_fields
 from comity.services.outgoing import trusted_directory
 from comity.store.tables import audit_entry, cooperation_request, inbox_message, quarantine_record
-from comity.transport.httpsig import MESSAGES_PATH
 from tests.federation_harness import FedNode, create_network, node_settings, open_nodes
 from tests.integration.conftest import PG_URL
 

@@ -10,9 +10,9 @@ from collections.abc import Callable
 
 import httpx2
 
+from comity.crypto.http_signatures import MESSAGES_PATH, RequestSigner
 from comity.domain.directory import Directory, StateEntry
 from comity.services.ports import Clock, PeerAnswer
-from comity.transport.httpsig import MESSAGES_PATH, RequestSigner
 
 log = logging.getLogger("comity.transport")
 
