@@ -1,9 +1,12 @@
-"""``comity node init|serve``: create a node directory and run the node's web server."""
+"""``comity node init|serve|entry|pin|install-directory``: create a State's node with its keys,
+take part in the federation's directory, and run the node's servers."""
 
 from __future__ import annotations
 
+import json
 import ssl
 import threading
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -11,7 +14,7 @@ import uvicorn
 
 from comity import federation_setup
 from comity.bootstrap import Container, init_node_dir
-from comity.cli.context import DirOption, console, open_node, reports_errors
+from comity.cli.context import DirOption, console, errors, open_node, reports_errors
 from comity.config import Settings
 from comity.services import node as node_service
 from comity.web.app import create_app
@@ -28,11 +31,31 @@ def init(
     database_url: Annotated[
         str | None, typer.Option(help="PostgreSQL URL; SQLite in the directory if omitted.")
     ] = None,
+    port: Annotated[int | None, typer.Option(help="Port of the officers' API.")] = None,
+    federation_port: Annotated[
+        int | None, typer.Option(help="Port of the mutual-TLS listener for other nodes.")
+    ] = None,
+    public_endpoint: Annotated[
+        str | None,
+        typer.Option(help="Federation URL other nodes use, e.g. https://node.xa.example:8501"),
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="The State's name in the directory.")] = None,
+    keys: Annotated[
+        bool, typer.Option(help="Create the State's root, node and TLS keys (demo root).")
+    ] = True,
 ) -> None:
-    """Create a node: its directory, database schema and default authorities."""
-    overrides = {"state": state} | ({"database_url": database_url} if database_url else {})
+    """Create a node: its directory, database schema, default authorities and keys."""
+    given = {
+        "state": state,
+        "database_url": database_url,
+        "port": port,
+        "federation_port": federation_port,
+        "public_endpoint": public_endpoint,
+    }
     try:
-        settings = Settings.for_node(data_dir, **overrides)
+        settings = Settings.for_node(
+            data_dir, **{key: value for key, value in given.items() if value is not None}
+        )
     except ValueError as error:
         raise typer.BadParameter(str(error)) from None
     init_node_dir(settings)
@@ -42,6 +65,13 @@ def init(
     console.print(f"Node [bold]{state}[/bold] ready in {data_dir}")
     for authority in authorities:
         console.print(f"  {authority.code:<12} {authority.name}")
+    if keys and not federation_setup.has_keys(settings):
+        federation_setup.create_node_keys(settings, now=federation_setup.utc_now(), name=name)
+        console.print(
+            f"Keys created in {federation_setup.keys_dir(settings)} (owner-only). Edit "
+            f"{data_dir / federation_setup.ENTRY_FILE} with what {state} publishes, then "
+            "`comity node entry` for the directory operator."
+        )
 
 
 @app.command("serve")
@@ -55,6 +85,55 @@ def serve(
     federation listener too when the node has keys and a directory."""
     with open_node(data_dir) as container:
         run_server(container, host=host, port=port or container.settings.port)
+
+
+@app.command("entry")
+@reports_errors
+def entry(
+    data_dir: DirOption,
+    out: Annotated[
+        Path | None, typer.Option(help="Write the signed entry here instead of printing it.")
+    ] = None,
+) -> None:
+    """The State's directory entry (particulars, endpoint, public keys, TLS CA), signed with
+    the State root this node holds, for the directory operator's `comity directory build`."""
+    settings = Settings.for_node(data_dir)
+    token = federation_setup.signed_entry(settings)
+    if out is None:
+        print(token)  # noqa: T201 - the signed entry is this command's output
+    else:
+        out.write_text(token + "\n", "ascii")
+        console.print(f"Signed entry of {settings.state} written to {out}")
+    anchor = json.dumps(federation_setup.root_anchor(settings))
+    errors.print(f"Root anchor of {settings.state} (for other nodes to pin): {anchor}")
+
+
+@app.command("pin")
+@reports_errors
+def pin(
+    data_dir: DirOption,
+    anchors: Annotated[Path, typer.Argument(help="JSON: operator key and each State's root.")],
+) -> None:
+    """Pin the directory operator's key and the States' roots (received out of band)."""
+    settings = Settings.for_node(data_dir)
+    federation_setup.pin_anchors(settings, json.loads(anchors.read_text("utf-8")))
+    console.print(f"Trust anchors pinned for {settings.state}.")
+
+
+@app.command("install-directory")
+@reports_errors
+def install_directory(
+    data_dir: DirOption,
+    directory: Annotated[Path, typer.Argument(help="The signed directory (compact JWS).")],
+) -> None:
+    """Verify a signed directory against the pinned anchors and install it if it is newer."""
+    settings = Settings.for_node(data_dir)
+    verified = federation_setup.install_directory(settings, directory.read_text("ascii"))
+    found = verified.directory
+    console.print(
+        f"Directory #{found.sequence} installed: {', '.join(sorted(found.states))}; "
+        f"next update {found.next_update.isoformat()}"
+    )
 
 
 def run_server(container: Container, *, host: str, port: int) -> None:
