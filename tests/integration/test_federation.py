@@ -127,6 +127,16 @@ def test_a_sent_request_arrives_once_with_a_receipt_bound_to_its_bytes(nodes) ->
     view = requests.get(xa.ctx, actor=xa.people["drafter"], request_id=request_id)
     stages = [e.stage for e in view.evidences]
     assert stages == [Stage.SUBMISSION_ACCEPTED, Stage.RELAY_ACCEPTED, Stage.DELIVERED]
+    # The requested State's officer opens it: retrieval, recorded once on both sides.
+    for _ in range(2):
+        exchange.retrieve(xb.ctx, actor=xb.people["executor"], request_id=copy.id)
+    relay(xb)
+    theirs = requests.get(xb.ctx, actor=xb.people["executor"], request_id=copy.id)
+    assert [e.stage for e in theirs.evidences].count(Stage.RETRIEVED) == 1
+    mine = requests.get(xa.ctx, actor=xa.people["drafter"], request_id=request_id)
+    retrieved = [e for e in mine.evidences if e.stage is Stage.RETRIEVED]
+    assert len(retrieved) == 1 and retrieved[0].message_type == "request.submit"
+    assert mine.request.remote_status is Status.RECEIVED
 
 
 def _message_ids(node: FedNode) -> list[str]:
@@ -467,3 +477,54 @@ def test_withdrawal_reaches_the_requested_state(nodes) -> None:
     relay(xa)
     copy = the_copy(xb, request_id)
     assert copy.status is Status.WITHDRAWN and copy.remote_status is Status.WITHDRAWN
+
+
+def _sealed_by(node: FedNode, signer: Any, signer_kid: str) -> bytes:
+    """A well-formed message XA → XB, encrypted to XB, signed by ``signer`` as ``signer_kid``."""
+    from comity.crypto.envelope import seal
+    from comity.crypto.keys import x25519_from_jwk
+
+    fed = node.ctx.federation
+    directory = trusted_directory(node.ctx, datetime.now(UTC))
+    message = Message(
+        message_id=str(uuid.uuid4()),
+        sender_state="XA",
+        recipient_state="XB",
+        type=MessageType.REQUEST_STATUS,
+        created_at=datetime.now(UTC),
+        profile="ahc-2022-proposal",
+        body=StepBody(exchange_id="x", status=Status.SENT),
+    )
+    key = directory.state("XB").encryption_key
+    return seal(
+        fed.codec.encode(message),
+        signer=signer,
+        signer_kid=signer_kid,
+        recipient=x25519_from_jwk(key.jwk),
+        recipient_kid=key.kid,
+    )
+
+
+def test_a_forged_signature_is_refused_and_quarantined(nodes) -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from comity.crypto.keys import load_node_keys
+
+    xa, xb = nodes["XA"], nodes["XB"]
+    xa_kid = load_node_keys(xa.settings.data_dir / "keys", "XA").signing_kid
+    # XA's key id, but another key: the signature cannot verify against XA's published key.
+    envelope = _sealed_by(xa, Ed25519PrivateKey.generate(), xa_kid)
+    answer = xa.ctx.federation.peers.post("XB", envelope)
+    assert answer.status_code == 422 and answer.json()["code"] == "SIG_INVALID"
+    assert rows(xb, quarantine_record, quarantine_record.c.code == "SIG_INVALID") == 1
+    assert rows(xb, inbox_message) == 0
+
+
+def test_a_key_no_state_published_is_untrusted(nodes) -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    xa, xb = nodes["XA"], nodes["XB"]
+    envelope = _sealed_by(xa, Ed25519PrivateKey.generate(), "XZ.sig.0000000000000000")
+    answer = xa.ctx.federation.peers.post("XB", envelope)
+    assert answer.status_code == 422 and answer.json()["code"] == "SIGNER_UNTRUSTED"
+    assert rows(xb, quarantine_record, quarantine_record.c.code == "SIGNER_UNTRUSTED") == 1

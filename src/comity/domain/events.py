@@ -141,3 +141,10 @@ class MessageRefused(Event):
     code: str
     digest: str
     tag = "message:inbound:refused"
+
+
+@dataclass(frozen=True)
+class RequestRetrieved(Event):
+    """An officer of the requested State opened a request received from another State."""
+
+    tag = "request:incoming:retrieved"

@@ -4,16 +4,20 @@ holds the step, its audit entries and the outbox row that carries it to the othe
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from comity.domain.access import Action, User
 from comity.domain.commands import MoveRequest
-from comity.domain.delivery import MessageType
-from comity.domain.errors import IllegalTransitionError
+from comity.domain.delivery import MessageType, Stage
+from comity.domain.errors import DirectoryError, IllegalTransitionError, TrustError
+from comity.domain.events import DeliveryEvidence, RequestRetrieved
 from comity.domain.messages import OriginalBody, StepBody, SubmitBody
-from comity.domain.values import Channel
+from comity.domain.values import Channel, Side
 from comity.domain.workflow import Status
 from comity.services import outgoing
 from comity.services.context import ServiceContext
-from comity.services.requests import RequestView, load, move, persist
+from comity.services.ports import Evidence
+from comity.services.requests import RequestView, get, load, move, persist
 
 
 def send(ctx: ServiceContext, *, actor: User, request_id: str) -> RequestView:
@@ -109,3 +113,55 @@ def acknowledge(ctx: ServiceContext, *, actor: User, request_id: str) -> Request
         view = persist(ctx, uow, request, ctx.catalogue.type(request.type_code))
         uow.commit()
     return view
+
+
+def retrieve(ctx: ServiceContext, *, actor: User, request_id: str) -> RequestView:
+    """Read a request; the first time an officer of the requested State opens one received
+    from another State, that is its retrieval (ETSI REM ``retrieved``): recorded here, and
+    told to the requesting State, whose node records the same evidence for its message."""
+    view = get(ctx, actor=actor, request_id=request_id)
+    request = view.request
+    if request.side is not Side.REQUESTED or request.exchange_id is None:
+        return view
+    if any(evidence.stage is Stage.RETRIEVED for evidence in view.evidences):
+        return view
+    submitted = [e for e in view.evidences if e.message_type == MessageType.REQUEST_SUBMIT]
+    if not submitted:
+        return view
+    try:
+        _record_retrieval(ctx, actor, request_id, submitted[0])
+    except (TrustError, DirectoryError):
+        # Reading never depends on the federation: without a trusted directory the retrieval
+        # is recorded at a later reading, when the requesting State can be told.
+        return view
+    return get(ctx, actor=actor, request_id=request_id)
+
+
+def _record_retrieval(
+    ctx: ServiceContext, actor: User, request_id: str, submitted: Evidence
+) -> None:
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        current = load(uow, actor, request_id, Action.VIEW)
+        if current.exchange_id is None or any(
+            e.stage is Stage.RETRIEVED for e in uow.evidences.for_request(current.id)
+        ):
+            return
+        uow.evidences.add(replace(submitted, stage=Stage.RETRIEVED, at=now, signed=None))
+        uow.record(
+            RequestRetrieved(actor.id, now, current.id),
+            DeliveryEvidence(actor.id, now, submitted.message_id, str(Stage.RETRIEVED), ""),
+        )
+        outgoing.queue(
+            ctx,
+            uow,
+            request=current,
+            message_type=MessageType.REQUEST_STATUS,
+            body=StepBody(
+                exchange_id=current.exchange_id,
+                status=current.status,
+                detail={"retrieved_at": now.isoformat()},
+            ),
+            now=now,
+        )
+        uow.commit()

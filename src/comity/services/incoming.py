@@ -10,10 +10,10 @@ receipt back. Refused arrivals leave only a quarantine record and an audit entry
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from comity.domain.delivery import RECEIPT_TYP, Stage, receipt_payload
+from comity.domain.delivery import RECEIPT_TYP, MessageType, Stage, receipt_payload
 from comity.domain.errors import (
     ClockSkewError,
     ConcurrencyError,
@@ -202,7 +202,7 @@ def _effect(
         if isinstance(body, OriginalBody):
             request.original_received(actor_id=actor, now=now)
         elif isinstance(body, StepBody):
-            _mirror(request, body, actor, now)
+            _mirror(uow, request, body, actor, now)
         uow.requests.save(request)
     persist(ctx, uow, request, ctx.catalogue.type(request.type_code))
     return request
@@ -255,7 +255,11 @@ def _counterpart_copy(
     return request
 
 
-def _mirror(request: CooperationRequest, body: StepBody, actor: str, now: datetime) -> None:
+def _mirror(
+    uow: UnitOfWork, request: CooperationRequest, body: StepBody, actor: str, now: datetime
+) -> None:
+    if request.side is Side.REQUESTING and body.detail.get("retrieved_at"):
+        _retrieved(uow, request, parse_instant(body.detail["retrieved_at"]) or now)
     if request.side is Side.REQUESTING and body.detail.get("acknowledged_at"):
         # The requested State's duty officer took charge: the requesting side sees when.
         reported = parse_instant(body.detail["acknowledged_at"])
@@ -265,6 +269,19 @@ def _mirror(request: CooperationRequest, body: StepBody, actor: str, now: dateti
     request.apply_remote(
         status=body.status, actor_id=actor, now=now, reason=body.reason, detail=body.detail
     )
+
+
+def _retrieved(uow: UnitOfWork, request: CooperationRequest, at: datetime) -> None:
+    """The requested State's officer opened the request: the retrieval evidence of the
+    message that carried it (recorded once)."""
+    evidences = uow.evidences.for_request(request.id)
+    if any(evidence.stage is Stage.RETRIEVED for evidence in evidences):
+        return
+    for evidence in evidences:
+        if evidence.message_type == MessageType.REQUEST_SUBMIT:
+            uow.evidences.add(replace(evidence, stage=Stage.RETRIEVED, at=at, signed=None))
+            uow.record(DeliveryEvidence("system", at, evidence.message_id, "retrieved", ""))
+            return
 
 
 def check_replay(ctx: ServiceContext, nonce: str) -> None:

@@ -112,7 +112,8 @@ def search(
 @router.get("/{request_id}", response_model=RequestOut, responses=_ERRORS)
 def read(request_id: str, ctx: Context, user: CurrentUser) -> RequestOut:
     """One request with its history, completeness report and deadlines."""
-    return _full(ctx, service.get(ctx, actor=user, request_id=request_id))
+    # The first read by the requested State's officer is its retrieval (a REM evidence).
+    return _full(ctx, exchange.retrieve(ctx, actor=user, request_id=request_id))
 
 
 @router.patch("/{request_id}", response_model=RequestOut, responses=_ERRORS)
