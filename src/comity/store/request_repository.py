@@ -26,12 +26,16 @@ class SQLRequestRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
         self.seen: dict[str, CooperationRequest] = {}
+        # What this session knows is stored of each request: how many history entries, and
+        # the digest of the content its search text was built from. A save then writes only
+        # what changed (a status step needs no re-indexing, nor a count of the history).
+        self._stored: dict[str, tuple[int, str]] = {}
 
     def add(self, request: CooperationRequest) -> None:
         self._session.execute(insert(cooperation_request).values(**_request_row(request)))
         self._write_history(request, known=0)
         self._index(request)
-        self.seen[request.id] = request
+        self._remember(request)
 
     def get(self, request_id: str) -> CooperationRequest | None:
         row = (
@@ -44,7 +48,7 @@ class SQLRequestRepository:
         if row is None:
             return None
         request = self._hydrate([row])[0]
-        self.seen[request.id] = request
+        self._remember(request)
         return request
 
     def save(self, request: CooperationRequest) -> None:
@@ -65,12 +69,20 @@ class SQLRequestRepository:
         if result.rowcount != 1:
             raise ConcurrencyError("the request was changed by someone else; reload it")
         request.version += 1
-        known = self._session.scalar(
-            select(func.count()).where(request_history.c.request_id == request.id)
-        )
-        self._write_history(request, known=int(known or 0))
-        self._index(request)
+        stored = self._stored.get(request.id)
+        if stored is None:
+            known = self._session.scalar(
+                select(func.count()).where(request_history.c.request_id == request.id)
+            )
+            stored = (int(known or 0), "")
+        self._write_history(request, known=stored[0])
+        if request.digest() != stored[1]:
+            self._index(request)
+        self._remember(request)
+
+    def _remember(self, request: CooperationRequest) -> None:
         self.seen[request.id] = request
+        self._stored[request.id] = (len(request.history), request.digest())
 
     def by_exchange(self, requesting_state: str, exchange_id: str) -> CooperationRequest | None:
         table = cooperation_request
@@ -87,7 +99,7 @@ class SQLRequestRepository:
         if row is None:
             return None
         request = self._hydrate([row])[0]
-        self.seen[request.id] = request
+        self._remember(request)
         return request
 
     def find(self, query: RequestQuery) -> Sequence[CooperationRequest]:
