@@ -115,7 +115,7 @@ def sign_and_install(
     """Sign a directory of ``states`` (operator key in ``root``) and install it everywhere."""
     operator_key = root / "operator.key"
     if not operator_key.exists():
-        anchor = bootstrap.new_directory_operator_key(operator_key)
+        anchor = federation_setup.new_directory_operator_key(operator_key)
         (root / "operator.json").write_text(json.dumps(anchor), "utf-8")
     token = federation_setup.publish_directory(
         list(states.values()),

@@ -17,19 +17,25 @@ from typing import Any
 from comity.config import Settings
 from comity.crypto.directory import (
     TrustAnchors,
-    VerifiedDirectory,
-    build_directory_payload,
+    operator_anchor,
     operator_kid,
     sign_directory,
     sign_entry,
+    verify_directory,
 )
+
+# Re-exported for the drivers, which may not import comity.crypto themselves.
+from comity.crypto.directory import VerifiedDirectory as VerifiedDirectory
+from comity.crypto.directory import build_directory_payload as build_directory_payload
 from comity.crypto.http_signatures import RequestSigner, SignedCall, verify_call
 from comity.crypto.keys import (
     NodeKeys,
+    generate_ed25519,
     generate_node_keys,
     load_node_keys,
     load_private_ed25519,
     public_jwk,
+    write_private_key,
 )
 from comity.crypto.node_envelopes import NodeEnvelopes
 from comity.crypto.tls import client_ssl_context, write_ca_bundle
@@ -205,8 +211,7 @@ def publish_directory(
     payload = build_directory_payload(
         entries, sequence=sequence, issued_at=issued_at, next_update=next_update, operator=operator
     )
-    key = load_private_ed25519(operator_key)
-    token = sign_directory(payload, key, operator_kid(key.public_key()))
+    token, _ = sign_directory_payload(payload, operator_key)
     anchors = {
         "operator": dict(operator_anchor),
         "roots": {settings.state: root_anchor(settings) for settings in nodes},
@@ -308,3 +313,28 @@ def _write_tls_bundle(settings: Settings, directory: Directory) -> Path:
 def utc_now() -> datetime:
     """The current instant (for drivers that set a node up outside any service)."""
     return datetime.now(UTC)
+
+
+# The directory operator's side (`comity directory …`): drivers reach the crypto recipes
+# through these thin functions.
+
+
+def new_directory_operator_key(path: Path) -> dict[str, Any]:
+    """Write a new operator key to ``path`` (0o600, never replacing a file) and return the
+    anchor nodes pin for it: ``{"kid": ..., "jwk": {...}}``, public members only."""
+    key = generate_ed25519()
+    write_private_key(path, key)
+    return operator_anchor(key.public_key())
+
+
+def sign_directory_payload(payload: Mapping[str, Any], key_path: Path) -> tuple[str, str]:
+    """Sign the list with the operator key in ``key_path``: the compact JWS and the key id."""
+    key = load_private_ed25519(key_path)
+    kid = operator_kid(key.public_key())
+    return sign_directory(payload, key, kid), kid
+
+
+def verify_directory_token(token: str, anchors_path: Path) -> VerifiedDirectory:
+    """Verify a directory against the trust anchors pinned in ``anchors_path``."""
+    anchors = TrustAnchors.load(anchors_path)
+    return verify_directory(token, anchors)

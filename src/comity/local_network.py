@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from comity import federation_setup
-from comity.bootstrap import build, init_node_dir, new_directory_operator_key
+from comity.bootstrap import build, init_node_dir
 from comity.config import Settings
 from comity.domain.commands import AddUser
 from comity.domain.values import Role
+from comity.federation_setup import new_directory_operator_key
 from comity.services.node import ensure_authorities
 from comity.services.users import add_user
 

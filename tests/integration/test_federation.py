@@ -528,3 +528,20 @@ def test_a_key_no_state_published_is_untrusted(nodes) -> None:
     answer = xa.ctx.federation.peers.post("XB", envelope)
     assert answer.status_code == 422 and answer.json()["code"] == "SIGNER_UNTRUSTED"
     assert rows(xb, quarantine_record, quarantine_record.c.code == "SIGNER_UNTRUSTED") == 1
+
+
+def test_reading_never_waits_for_the_federation(nodes) -> None:
+    xa, xb = nodes["XA"], nodes["XB"]
+    request_id = approved(xa)
+    exchange.send(xa.ctx, actor=xa.people["approver"], request_id=request_id)
+    relay(xa)
+    copy = the_copy(xb, request_id)
+    fresh = xb.ctx
+    xb.container.services = replace(fresh, clock=_Frozen(datetime.now(UTC) + timedelta(days=40)))
+    # On a stale directory the officer still reads the request; the retrieval waits.
+    view = exchange.retrieve(xb.ctx, actor=xb.people["executor"], request_id=copy.id)
+    assert view.request.id == copy.id
+    assert Stage.RETRIEVED not in [e.stage for e in view.evidences]
+    xb.container.services = fresh
+    view = exchange.retrieve(xb.ctx, actor=xb.people["executor"], request_id=copy.id)
+    assert [e.stage for e in view.evidences].count(Stage.RETRIEVED) == 1

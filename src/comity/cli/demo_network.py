@@ -16,14 +16,12 @@ from rich.table import Table
 
 import comity.cli.scenario as scenario_driver
 from comity import federation_setup
-from comity.bootstrap import (
-    init_node_dir,
-    new_directory_operator_key,
-)
+from comity.bootstrap import init_node_dir
 from comity.cli.context import console, errors, open_node
 from comity.config import NODE_FILE, Settings
 from comity.domain.errors import DomainError
 from comity.domain.values import Role
+from comity.federation_setup import new_directory_operator_key
 from comity.services import demo
 from comity.services import node as node_service
 from comity.services.demo_states import STATE_PARTICULARS

@@ -16,15 +16,15 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from comity.bootstrap import (
+from comity.cli.context import EXIT_REFUSED, console, errors, print_json, reports_errors
+from comity.domain.directory import DECLARATION_FLAGS, StateEntry, entry_document
+from comity.federation_setup import (
     VerifiedDirectory,
     build_directory_payload,
     new_directory_operator_key,
     sign_directory_payload,
     verify_directory_token,
 )
-from comity.cli.context import EXIT_REFUSED, console, errors, print_json, reports_errors
-from comity.domain.directory import DECLARATION_FLAGS, StateEntry, entry_document
 
 app = typer.Typer(
     help="Build, sign, verify and read the signed directory of States Party.",

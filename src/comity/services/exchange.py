@@ -11,7 +11,7 @@ from comity.domain.commands import MoveRequest
 from comity.domain.delivery import MessageType, Stage
 from comity.domain.errors import DirectoryError, IllegalTransitionError, TrustError
 from comity.domain.events import DeliveryEvidence, RequestRetrieved
-from comity.domain.messages import OriginalBody, StepBody, SubmitBody
+from comity.domain.messages import OriginalBody, SubmitBody
 from comity.domain.values import Channel, Side
 from comity.domain.workflow import Status
 from comity.services import outgoing
@@ -96,19 +96,9 @@ def acknowledge(ctx: ServiceContext, *, actor: User, request_id: str) -> Request
     with ctx.uow() as uow:
         request = load(uow, actor, request_id, Action.ACKNOWLEDGE)
         request.acknowledge(actor_id=actor.id, now=now)
-        if request.exchange_id is not None:
-            outgoing.queue(
-                ctx,
-                uow,
-                request=request,
-                message_type=MessageType.REQUEST_STATUS,
-                body=StepBody(
-                    exchange_id=request.exchange_id,
-                    status=request.status,
-                    detail={"acknowledged_at": now.isoformat()},
-                ),
-                now=now,
-            )
+        outgoing.tell_counterpart(
+            ctx, uow, request=request, detail={"acknowledged_at": now.isoformat()}, now=now
+        )
         uow.requests.save(request)
         view = persist(ctx, uow, request, ctx.catalogue.type(request.type_code))
         uow.commit()
@@ -143,25 +133,14 @@ def _record_retrieval(
     now = ctx.clock.now()
     with ctx.uow() as uow:
         current = load(uow, actor, request_id, Action.VIEW)
-        if current.exchange_id is None or any(
-            e.stage is Stage.RETRIEVED for e in uow.evidences.for_request(current.id)
-        ):
+        if any(e.stage is Stage.RETRIEVED for e in uow.evidences.for_request(current.id)):
             return
         uow.evidences.add(replace(submitted, stage=Stage.RETRIEVED, at=now, signed=None))
         uow.record(
             RequestRetrieved(actor.id, now, current.id),
             DeliveryEvidence(actor.id, now, submitted.message_id, str(Stage.RETRIEVED), ""),
         )
-        outgoing.queue(
-            ctx,
-            uow,
-            request=current,
-            message_type=MessageType.REQUEST_STATUS,
-            body=StepBody(
-                exchange_id=current.exchange_id,
-                status=current.status,
-                detail={"retrieved_at": now.isoformat()},
-            ),
-            now=now,
+        outgoing.tell_counterpart(
+            ctx, uow, request=current, detail={"retrieved_at": now.isoformat()}, now=now
         )
         uow.commit()

@@ -119,3 +119,25 @@ def announce_step(
         ),
         now=now,
     )
+
+
+def tell_counterpart(
+    ctx: ServiceContext,
+    uow: UnitOfWork,
+    *,
+    request: CooperationRequest,
+    detail: dict[str, object],
+    now: datetime,
+) -> OutboundMessage | None:
+    """Tell the other State a fact about its request that is not a step (its acknowledgement
+    by a duty officer, its retrieval): a ``request.status`` with the unchanged status."""
+    if request.exchange_id is None:
+        return None
+    return queue(
+        ctx,
+        uow,
+        request=request,
+        message_type=MessageType.REQUEST_STATUS,
+        body=StepBody(exchange_id=request.exchange_id, status=request.status, detail=detail),
+        now=now,
+    )

@@ -38,18 +38,7 @@ class SQLRequestRepository:
         self._remember(request)
 
     def get(self, request_id: str) -> CooperationRequest | None:
-        row = (
-            self._session.execute(
-                select(cooperation_request).where(cooperation_request.c.id == request_id)
-            )
-            .mappings()
-            .first()
-        )
-        if row is None:
-            return None
-        request = self._hydrate([row])[0]
-        self._remember(request)
-        return request
+        return self._one(cooperation_request.c.id == request_id)
 
     def save(self, request: CooperationRequest) -> None:
         values = _request_row(request)
@@ -85,20 +74,17 @@ class SQLRequestRepository:
         self._stored[request.id] = (len(request.history), request.digest())
 
     def by_exchange(self, requesting_state: str, exchange_id: str) -> CooperationRequest | None:
-        table = cooperation_request
-        row = (
-            self._session.execute(
-                select(table).where(
-                    table.c.requesting_state == requesting_state,
-                    table.c.exchange_id == exchange_id,
-                )
-            )
-            .mappings()
-            .first()
+        return self._one(
+            cooperation_request.c.requesting_state == requesting_state,
+            cooperation_request.c.exchange_id == exchange_id,
         )
-        if row is None:
+
+    def _one(self, *conditions: Any) -> CooperationRequest | None:
+        row = self._session.execute(select(cooperation_request).where(*conditions)).mappings()
+        found = row.first()
+        if found is None:
             return None
-        request = self._hydrate([row])[0]
+        request = self._hydrate([found])[0]
         self._remember(request)
         return request
 
