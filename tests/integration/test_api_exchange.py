@@ -92,6 +92,10 @@ def test_sending_without_a_directory_changes_nothing(seeded: Node) -> None:
     assert after["status"] == "approved" and after["exchange_id"] is None
     assert _count(seeded, outbox_message) == 0
     assert _count(seeded, request_history) == history
+    # The refusal shows on the request's timeline, with its reason.
+    (rejected,) = [item for item in after["timeline"] if item["kind"] == "evidence"]
+    assert rejected["stage"] == "submission_rejected"
+    assert rejected["code"] == "DIRECTORY_INVALID"
 
 
 def test_only_an_approver_sends(seeded: Node) -> None:
@@ -100,6 +104,9 @@ def test_only_an_approver_sends(seeded: Node) -> None:
     assert response.status_code == 403 and response.json()["code"] == "FORBIDDEN"
     outsider = _post(seeded, f"/requests/{request_id}/send", "prosecutor")
     assert outsider.status_code == 404
+    # Refusals for want of rights leave no evidence: only a refusal for want of trust does.
+    timeline = _get(seeded, f"/requests/{request_id}", "approver").json()["timeline"]
+    assert [item for item in timeline if item["kind"] == "evidence"] == []
 
 
 def test_a_duty_officer_acknowledges_once_and_the_time_is_shown(seeded: Node) -> None:

@@ -25,15 +25,51 @@ def send(ctx: ServiceContext, *, actor: User, request_id: str) -> RequestView:
 
     Only the exact content that was approved leaves; the directory says which authority of
     the requested State receives it (the 24/7 point of contact for the urgent data forms).
+    A send refused for want of trust (no directory, a stale one, a State not in it) changes
+    nothing but leaves a ``submission_rejected`` evidence on the request, with the reason.
     """
+    try:
+        return _send(ctx, actor, request_id)
+    except (TrustError, DirectoryError) as error:
+        _submission_rejected(ctx, actor, request_id, error)
+        raise
+
+
+def _submission_rejected(
+    ctx: ServiceContext, actor: User, request_id: str, error: TrustError | DirectoryError
+) -> None:
     now = ctx.clock.now()
     with ctx.uow() as uow:
         request = load(uow, actor, request_id, Action.SEND)
+        attempt_id = ctx.ids.new_id()
+        uow.evidences.add(
+            Evidence(
+                message_id=attempt_id,
+                request_id=request.id,
+                message_type=str(MessageType.REQUEST_SUBMIT),
+                counterpart_state=request.requested_state,
+                stage=Stage.SUBMISSION_REJECTED,
+                at=now,
+                code=error.code,
+                detail=error.detail[:500],
+            )
+        )
+        uow.record(
+            DeliveryEvidence(actor.id, now, attempt_id, str(Stage.SUBMISSION_REJECTED), error.code)
+        )
+        uow.commit()
+
+
+def _send(ctx: ServiceContext, actor: User, request_id: str) -> RequestView:
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        request = load(uow, actor, request_id, Action.SEND)
+        # The workflow speaks first: trust is only asked about a request that may leave.
+        request.mark_sent(actor_id=actor.id, now=now)
         directory = outgoing.trusted_directory(ctx, now)
         receiving = directory.state(request.requested_state).receiving_authority(
             request.type_code, request.channel
         )
-        request.mark_sent(actor_id=actor.id, now=now)
         request.exchange_id = request.id
         outgoing.queue(
             ctx,
