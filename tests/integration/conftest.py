@@ -20,6 +20,7 @@ from comity.domain.commands import AddUser
 from comity.domain.values import Role
 from comity.services import node, users
 from comity.web.app import create_app
+from tests.federation_harness import FedNode, create_network, node_settings, open_nodes
 
 PG_URL = os.environ.get("COMITY_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
@@ -115,3 +116,37 @@ def seeded(container: Container) -> Iterator[Node]:
     }
     with TestClient(create_app(container), raise_server_exceptions=False) as client:
         yield Node(container=container, client=client, people=people)
+
+
+@pytest.fixture(params=BACKENDS)
+def nodes(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, FedNode]]:
+    """XA, XB and XC, each with its own database (a SQLite file or a PostgreSQL schema)."""
+    schemas: list[str] = []
+    urls: dict[str, str | None] = {}
+    admin = create_engine(PG_URL) if request.param == "postgresql" and PG_URL else None
+    for state in ("XA", "XB", "XC"):
+        if admin is None:
+            urls[state] = None
+        else:
+            schema = f"f_{uuid.uuid4().hex[:12]}"
+            schemas.append(schema)
+            with admin.begin() as connection:
+                connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+            url = make_url(admin.url).update_query_dict({"options": f"-csearch_path={schema}"})
+            urls[state] = url.render_as_string(hide_password=False)
+    states = {
+        state: node_settings(tmp_path, state, 8400 + i, urls[state])
+        for i, state in enumerate(("XA", "XB", "XC"), start=1)
+    }
+    create_network(tmp_path, states)
+    built = open_nodes(states)
+    try:
+        yield built
+    finally:
+        for node in built.values():
+            node.container.close()
+        if admin is not None:
+            with admin.begin() as connection:
+                for schema in schemas:
+                    connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, func, make_url, select, text
+from sqlalchemy import func, select
 
 from comity.crypto.http_signatures import MESSAGES_PATH
 from comity.domain.commands import CreateDraft, MoveRequest
@@ -28,44 +27,7 @@ from comity.services import delivery, exchange, requests
 from comity.services.demo import example_mla_fields, example_preservation_fields
 from comity.services.outgoing import trusted_directory
 from comity.store.tables import audit_entry, cooperation_request, inbox_message, quarantine_record
-from tests.federation_harness import FedNode, create_network, node_settings, open_nodes
-from tests.integration.conftest import PG_URL
-
-BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
-
-
-@pytest.fixture(params=BACKENDS)
-def nodes(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, FedNode]]:
-    """XA, XB and XC, each with its own database (a SQLite file or a PostgreSQL schema)."""
-    schemas: list[str] = []
-    urls: dict[str, str | None] = {}
-    admin = create_engine(PG_URL) if request.param == "postgresql" and PG_URL else None
-    for state in ("XA", "XB", "XC"):
-        if admin is None:
-            urls[state] = None
-        else:
-            schema = f"f_{uuid.uuid4().hex[:12]}"
-            schemas.append(schema)
-            with admin.begin() as connection:
-                connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-            url = make_url(admin.url).update_query_dict({"options": f"-csearch_path={schema}"})
-            urls[state] = url.render_as_string(hide_password=False)
-    states = {
-        state: node_settings(tmp_path, state, 8400 + i, urls[state])
-        for i, state in enumerate(("XA", "XB", "XC"), start=1)
-    }
-    create_network(tmp_path, states)
-    built = open_nodes(states)
-    try:
-        yield built
-    finally:
-        for node in built.values():
-            node.container.close()
-        if admin is not None:
-            with admin.begin() as connection:
-                for schema in schemas:
-                    connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
+from tests.federation_harness import FedNode
 
 
 def approved(node: FedNode, *, type_code: str = "mla", **fields: Any) -> str:
