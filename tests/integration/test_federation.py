@@ -232,6 +232,7 @@ def test_the_same_message_id_with_other_bytes_is_a_conflict(nodes) -> None:
     answer = fed.peers.post("XB", envelope)
     assert answer.status_code == 409 and answer.json()["code"] == "MSGID_CONFLICT"
     assert _copy_status(xb, request_id) is Status.RECEIVED
+    assert rows(xb, quarantine_record, quarantine_record.c.code == "MSGID_CONFLICT") == 1
 
 
 def test_tampered_envelopes_are_quarantined_and_nothing_else_is_stored(nodes) -> None:

@@ -67,15 +67,17 @@ def receive(ctx: ServiceContext, data: bytes, *, transport_signer: str) -> Reply
     except (TrustError, DomainError) as error:
         _quarantine(ctx, data, digest, transport_signer, error, now)
         raise
-    for attempt in (1, 2):
+    try:
         try:
             return _apply_once(ctx, message, digest, now)
         except ConcurrencyError:
-            # Someone registered the same message at the same moment; the next pass sees it
-            # and answers as for a duplicate.
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")  # pragma: no cover
+            # Someone registered the same message at the same moment; the second pass sees
+            # it and answers as for a duplicate.
+            return _apply_once(ctx, message, digest, now)
+    except MessageIdConflictError as error:
+        # Refused like any untrusted arrival: a quarantine record and an audit entry.
+        _quarantine(ctx, data, digest, transport_signer, error, now)
+        raise
 
 
 def _check_parties(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import ssl
 import threading
 from collections.abc import Callable
@@ -13,8 +12,6 @@ import httpx2
 from comity.crypto.http_signatures import MESSAGES_PATH, RequestSigner
 from comity.domain.directory import Directory, StateEntry
 from comity.services.ports import Clock, PeerAnswer
-
-log = logging.getLogger("comity.transport")
 
 
 class HttpPeerClient:
