@@ -14,10 +14,10 @@ from typing import Any
 import typer
 from rich.table import Table
 
-import comity.cli.scenario as scenario_driver
 from comity import federation_setup
 from comity.bootstrap import init_node_dir
 from comity.cli.context import console, errors, open_node
+from comity.cli.scenario_client import CREDENTIALS_FILE
 from comity.config import NODE_FILE, Settings
 from comity.domain.errors import DomainError
 from comity.domain.values import Role
@@ -27,7 +27,6 @@ from comity.services import node as node_service
 from comity.services.demo_states import STATE_PARTICULARS
 
 NETWORK_STATES = ("XA", "XB", "XC")
-CREDENTIALS_FILE = scenario_driver.CREDENTIALS_FILE
 OPERATOR_KEY_FILE = "operator.key"
 # The operator's public anchor, kept beside its key: the key file holds only the private key,
 # and a node re-created later must pin the same anchor as the others.
