@@ -33,14 +33,15 @@ STATES = ("XA", "XB", "XC")
 
 
 def _free_base_port() -> int:
-    """A base port with base+1..3 and base+101..103 free on loopback (bound, then released)."""
+    """A base port with base..base+2 and base+100..base+102 free on loopback (bound, then
+    released)."""
     for _ in range(50):
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
-            base: int = probe.getsockname()[1] - 1
+            base: int = probe.getsockname()[1]
         if base + 103 > 65_535:
             continue
-        wanted = [base + offset + i for offset in (0, 100) for i in (1, 2, 3)]
+        wanted = [base + offset + i for offset in (0, 100) for i in (0, 1, 2)]
         with ExitStack() as stack:
             try:
                 for port in wanted:
@@ -61,7 +62,7 @@ class Network:
     env: dict[str, str]
 
     def url(self, state: str) -> str:
-        return f"http://127.0.0.1:{self.base + STATES.index(state) + 1}"
+        return f"http://127.0.0.1:{self.base + STATES.index(state)}"
 
     def output(self) -> str:
         return self.log.read_text("utf-8", errors="replace")
@@ -140,7 +141,7 @@ def test_demo_up_then_the_scenario_runs_an_mla_and_an_emergency_preservation(
     assert (network.data_dir / "credentials.json").stat().st_mode & 0o077 == 0
     assert set(credentials) == set(STATES)
     assert credentials["XB"]["base_url"] == network.url("XB")
-    assert credentials["XB"]["federation_url"] == f"https://127.0.0.1:{network.base + 102}"
+    assert credentials["XB"]["federation_url"] == f"https://127.0.0.1:{network.base + 101}"
     roles = {user["role"] for user in credentials["XA"]["users"]}
     assert roles >= {"drafter", "approver", "executor", "duty_officer", "dpo", "admin"}
     for state in STATES:
@@ -215,7 +216,7 @@ def test_a_demo_folder_is_reused_and_its_directory_signed_again_only_when_needed
     assert sequences(nodes) == {1}
     directory = verified_directory(nodes[1].settings()).directory
     assert set(directory.states) == set(STATES)
-    assert directory.state("XB").endpoint == "https://127.0.0.1:20503"
+    assert directory.state("XB").endpoint == "https://127.0.0.1:20502"
     assert directory.state("XB").declarations.extradites_nationals is False
     assert directory.state("XB").declarations.traffic_data_requires_judicial_authorisation
     assert [
@@ -223,8 +224,9 @@ def test_a_demo_folder_is_reused_and_its_directory_signed_again_only_when_needed
     ] == ["XA"]
     assert "grooming" not in directory.state("XC").penalties
     stored = json.loads((data_dir / "XA" / "node.json").read_text())
-    assert (stored["port"], stored["federation_port"]) == (20401 + 1, 20401 + 101)
-    assert stored["public_endpoint"] == "https://127.0.0.1:20502"
+    # XA takes the base port itself: `make run` serves XA on 8401 and 8501.
+    assert (stored["port"], stored["federation_port"]) == (20401, 20501)
+    assert stored["public_endpoint"] == "https://127.0.0.1:20501"
     keys_before = (data_dir / "XA" / "keys" / "signing.key").read_bytes()
 
     # The same folder again: everything reused, nothing signed.
@@ -236,7 +238,7 @@ def test_a_demo_folder_is_reused_and_its_directory_signed_again_only_when_needed
     moved = demo_network.prepare_network(data_dir, base_port=20601, host="127.0.0.1")
     assert sequences(moved) == {2}
     assert verified_directory(moved[0].settings()).directory.state("XA").endpoint == (
-        "https://127.0.0.1:20702"
+        "https://127.0.0.1:20701"
     )
     assert (data_dir / "XA" / "keys" / "signing.key").read_bytes() == keys_before
 
@@ -250,6 +252,6 @@ def test_a_demo_folder_is_reused_and_its_directory_signed_again_only_when_needed
     path = demo_network.write_credentials(data_dir, moved)
     assert path.stat().st_mode & 0o777 == 0o600
     written = json.loads(path.read_text())
-    assert written["XC"]["base_url"] == "http://127.0.0.1:20604"
+    assert written["XC"]["base_url"] == "http://127.0.0.1:20603"
     duty = next(user for user in written["XB"]["users"] if user["username"] == "duty")
     assert (duty["role"], duty["authority"]) == ("duty_officer", "poc247")

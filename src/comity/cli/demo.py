@@ -69,7 +69,9 @@ def up(
     base_port: Annotated[
         int,
         typer.Option(
-            min=1, max=65_000, help="Node i listens on base+i (API) and base+100+i (federation)."
+            min=1,
+            max=65_000,
+            help="XA listens on base (API) and base+100 (federation), XB on base+1…",
         ),
     ] = 8401,
     host: Annotated[str, typer.Option(help="Address the officers' API listens on.")] = "127.0.0.1",

@@ -32,7 +32,7 @@ OPERATOR_KEY_FILE = "operator.key"
 # and a node re-created later must pin the same anchor as the others.
 OPERATOR_ANCHOR_FILE = "operator-anchor.json"
 OPERATOR_NAME = "Comity demo secretariat"
-# Node i serves officers on base+i and other nodes (mutual TLS) on base+100+i.
+# The i-th node (XA is node 0) serves officers on base+i and other nodes (mTLS) on base+100+i.
 FEDERATION_OFFSET = 100
 DIRECTORY_VALIDITY = timedelta(days=30)
 # A reused network re-signs its directory this long before it would go stale.
@@ -77,7 +77,8 @@ class DemoNode:
 
 
 def network_nodes(data_dir: Path, *, base_port: int, host: str) -> list[DemoNode]:
-    """The demo network's nodes: node i on base+i and base+100+i, in ``data_dir/<State>``."""
+    """The demo network's nodes: node i (XA is 0) on base+i and base+100+i, in
+    ``data_dir/<State>``; by default XA on 8401/8501, XB on 8402/8502, XC on 8403/8503."""
     return [
         DemoNode(
             state=state,
@@ -86,7 +87,7 @@ def network_nodes(data_dir: Path, *, base_port: int, host: str) -> list[DemoNode
             federation_port=base_port + FEDERATION_OFFSET + index,
             host=host,
         )
-        for index, state in enumerate(NETWORK_STATES, start=1)
+        for index, state in enumerate(NETWORK_STATES)
     ]
 
 
