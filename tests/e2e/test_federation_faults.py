@@ -164,6 +164,20 @@ def delivered_once(xa: Process, xb: Process) -> None:
     assert xb.count("select count(*) from inbox_message") == 1
     assert xa.count("select count(*) from delivery_evidence where stage='delivered'") == 1
     assert xa.count("select count(*) from outbox_message where status='acknowledged'") == 1
+    no_secrets_in_logs(xa, xb)
+
+
+def no_secrets_in_logs(*processes: Process) -> None:
+    """INV-12: no private key material and no request content in any node's log."""
+    canaries = ["PRIVATE KEY", "phishing"]  # "phishing" is in the example MLA's facts
+    for process in processes:
+        for pem in (process.data_dir / "keys").glob("*.key"):
+            body = pem.read_text().splitlines()[1]
+            canaries.append(body[:32])
+        for log in process.logs:
+            text = log.read_text()
+            for canary in canaries:
+                assert canary not in text, f"{canary[:12]}… found in {log.name}"
 
 
 @pytest.mark.parametrize("crash_point", ["recv_after_verify", "recv_before_commit"])

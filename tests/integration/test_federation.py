@@ -508,3 +508,34 @@ def test_reading_never_waits_for_the_federation(nodes) -> None:
     xb.container.services = fresh
     view = exchange.retrieve(xb.ctx, actor=xb.people["executor"], request_id=copy.id)
     assert [e.stage for e in view.evidences].count(Stage.RETRIEVED) == 1
+
+
+def test_the_directory_api_shows_public_keys_only_and_says_when_it_is_stale(nodes) -> None:
+    from starlette.testclient import TestClient
+
+    from comity.web.app import create_app
+    from tests.federation_harness import PASSWORD
+
+    xa = nodes["XA"]
+    with TestClient(create_app(xa.container)) as client:
+
+        def signed_in() -> dict[str, str]:
+            answer = client.post(
+                "/api/v1/auth/token", json={"username": "drafter", "password": PASSWORD}
+            )
+            return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+        shown = client.get("/api/v1/directory", headers=signed_in())
+        assert shown.status_code == 200, shown.text
+        body = shown.json()
+        assert body["sequence"] == 1 and body["stale"] is False
+        assert sorted(entry["code"] for entry in body["states"]) == ["XA", "XB", "XC"]
+        keys = [key["jwk"] for entry in body["states"] for key in entry["keys"]]
+        assert keys and all("d" not in jwk for jwk in keys)
+        assert "PRIVATE" not in shown.text
+        xa.container.services = replace(
+            xa.ctx, clock=_Frozen(datetime.now(UTC) + timedelta(days=40))
+        )
+        # The reason nothing leaves is visible: the directory says it is stale.
+        late = client.get("/api/v1/directory", headers=signed_in()).json()
+        assert late["stale"] is True
