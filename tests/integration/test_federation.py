@@ -257,19 +257,24 @@ def test_tampered_envelopes_are_quarantined_and_nothing_else_is_stored(nodes) ->
     assert rows(xb, audit_entry) == audit_before + 1
 
 
-def test_a_state_cannot_send_in_another_states_name(nodes) -> None:
-    xb, xc = nodes["XB"], nodes["XC"]
-    fed = xc.ctx.federation
-    directory = trusted_directory(xc.ctx, datetime.now(UTC))
-    forged = Message(
+def a_status_message(sender: str = "XA", recipient: str = "XB") -> Message:
+    """A well-formed ``request.status`` about an exchange nobody knows."""
+    return Message(
         message_id=str(uuid.uuid4()),
-        sender_state="XA",
-        recipient_state="XB",
+        sender_state=sender,
+        recipient_state=recipient,
         type=MessageType.REQUEST_STATUS,
         created_at=datetime.now(UTC),
         profile="ahc-2022-proposal",
         body=StepBody(exchange_id="x", status=Status.SENT),
     )
+
+
+def test_a_state_cannot_send_in_another_states_name(nodes) -> None:
+    xb, xc = nodes["XB"], nodes["XC"]
+    fed = xc.ctx.federation
+    directory = trusted_directory(xc.ctx, datetime.now(UTC))
+    forged = a_status_message("XA", "XB")  # signed by XC's node
     envelope = fed.envelopes.seal(fed.codec.encode(forged), directory.state("XB"))
     answer = fed.peers.post("XB", envelope)
     assert answer.json()["code"] == "SIGNER_UNTRUSTED"
@@ -280,15 +285,7 @@ def test_an_envelope_for_another_state_is_refused(nodes) -> None:
     xa, xb = nodes["XA"], nodes["XB"]
     fed = xa.ctx.federation
     directory = trusted_directory(xa.ctx, datetime.now(UTC))
-    message = Message(
-        message_id=str(uuid.uuid4()),
-        sender_state="XA",
-        recipient_state="XC",
-        type=MessageType.REQUEST_STATUS,
-        created_at=datetime.now(UTC),
-        profile="ahc-2022-proposal",
-        body=StepBody(exchange_id="x", status=Status.SENT),
-    )
+    message = a_status_message("XA", "XC")
     # Encrypted to XB's key, but addressed to XC inside.
     envelope = fed.envelopes.seal(fed.codec.encode(message), directory.state("XB"))
     answer = fed.peers.post("XB", envelope)
@@ -449,15 +446,7 @@ def _sealed_by(node: FedNode, signer: Any, signer_kid: str) -> bytes:
 
     fed = node.ctx.federation
     directory = trusted_directory(node.ctx, datetime.now(UTC))
-    message = Message(
-        message_id=str(uuid.uuid4()),
-        sender_state="XA",
-        recipient_state="XB",
-        type=MessageType.REQUEST_STATUS,
-        created_at=datetime.now(UTC),
-        profile="ahc-2022-proposal",
-        body=StepBody(exchange_id="x", status=Status.SENT),
-    )
+    message = a_status_message("XA", "XB")
     key = directory.state("XB").encryption_key
     return seal(
         fed.codec.encode(message),

@@ -142,18 +142,8 @@ def seed(ctx: ServiceContext) -> bool:
     existing = {user.username for user in users.list_users(ctx)}
     if existing & {account.username for account in DEMO_ACCOUNTS}:
         return False
-    people = {
-        account.username: users.add_user(
-            ctx,
-            command=AddUser(
-                username=account.username,
-                password=DEMO_PASSWORD,
-                roles=account.roles,
-                authority_code=account.authority,
-            ),
-        )
-        for account in DEMO_ACCOUNTS
-    }
+    seed_accounts(ctx)
+    people = {user.username: user for user in users.list_users(ctx)}
     _seed_outgoing(ctx, people)
     _seed_incoming(ctx)
     return True
