@@ -16,6 +16,7 @@ from comity import federation_setup
 from comity.bootstrap import Container, init_node_dir
 from comity.cli.context import DirOption, console, errors, open_node, reports_errors
 from comity.config import Settings
+from comity.domain.errors import DomainError
 from comity.services import node as node_service
 from comity.web.app import create_app
 from comity.web.federation import create_federation_app
@@ -136,6 +137,22 @@ def install_directory(
     )
 
 
+def _federation_tls(container: Container) -> tuple[str, str, str] | None:
+    """The mutual-TLS files, or None (and why, on the console) if the node cannot federate yet:
+    officers can still work on a node that has no keys or no directory installed."""
+    if container.services.federation is None:
+        return None
+    try:
+        return federation_setup.tls_server_files(container.settings)
+    except DomainError as error:
+        errors.print(
+            f"[yellow]Federation listener not started ({error.code}): {error.detail}. "
+            "Pin the anchors and install a directory (`comity node pin`, "
+            "`comity node install-directory`), then restart.[/yellow]"
+        )
+        return None
+
+
 def run_server(container: Container, *, host: str, port: int) -> None:
     """Run the officers' API until interrupted; with keys and a directory, also the
     mutual-TLS federation listener and the outbox relay, stopped together on exit."""
@@ -146,8 +163,9 @@ def run_server(container: Container, *, host: str, port: int) -> None:
     stop = threading.Event()
     background: list[threading.Thread] = []
     federation_server: uvicorn.Server | None = None
-    if container.services.federation is not None and settings.federation_port:
-        keyfile, certfile, ca_bundle = federation_setup.tls_server_files(settings)
+    tls_files = _federation_tls(container)
+    if tls_files is not None and settings.federation_port:
+        keyfile, certfile, ca_bundle = tls_files
         federation_server = uvicorn.Server(
             uvicorn.Config(
                 create_federation_app(container),
