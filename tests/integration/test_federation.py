@@ -528,3 +528,33 @@ def test_the_directory_api_shows_public_keys_only_and_says_when_it_is_stale(node
         # The reason nothing leaves is visible: the directory says it is stale.
         late = client.get("/api/v1/directory", headers=signed_in()).json()
         assert late["stale"] is True
+
+
+def test_the_receiving_state_decides_which_of_its_authorities_receives(nodes) -> None:
+    from comity.domain.messages import SubmitBody
+
+    xa, xb = nodes["XA"], nodes["XB"]
+    fed = xa.ctx.federation
+    directory = trusted_directory(xa.ctx, datetime.now(UTC))
+    aimed = Message(
+        message_id=str(uuid.uuid4()),
+        sender_state="XA",
+        recipient_state="XB",
+        type=MessageType.REQUEST_SUBMIT,
+        created_at=datetime.now(UTC),
+        profile="ahc-2022-proposal",
+        body=SubmitBody(
+            exchange_id=str(uuid.uuid4()),
+            reference="XA-2026-AIMED001",
+            type_code="mla",
+            urgency=Urgency.ROUTINE,
+            channel=Channel.CENTRAL_AUTHORITY,
+            authority="prosecutor",  # an internal authority of XB, not one it publishes
+            fields=example_mla_fields("XA"),
+        ),
+    )
+    envelope = fed.envelopes.seal(fed.codec.encode(aimed), directory.state("XB"))
+    assert fed.peers.post("XB", envelope).status_code == 200
+    copy = the_copy(xb, aimed.body.exchange_id)
+    with xb.ctx.uow() as uow:
+        assert uow.authorities.get(copy.authority_id).code == "central"

@@ -215,10 +215,15 @@ def _register_request(
 ) -> CooperationRequest:
     if uow.requests.by_exchange(message.sender_state, body.exchange_id) is not None:
         raise ConflictError("this request was already received under another message")
-    authority = uow.authorities.by_code(body.authority)
-    if authority is None:
-        raise UnknownAuthorityError(f"no authority {body.authority!r} on this node")
     rtype = ctx.catalogue.type(body.type_code)
+    # This State decides which of its authorities receives a request, as its own directory
+    # entry publishes it; the sender's choice is a hint that can never reach an internal
+    # authority (a prosecutor's or police unit's inbox) directly.
+    own = trusted_directory(ctx, now).state(ctx.state)
+    code = own.receiving_authority(rtype.code, body.channel).code
+    authority = uow.authorities.by_code(code)
+    if authority is None:
+        raise UnknownAuthorityError(f"this node has no {code!r} authority to receive it")
     profile = ctx.catalogue.profile(message.profile)
     request = CooperationRequest.incoming(
         request_id=ctx.ids.new_id(),
