@@ -30,7 +30,8 @@ DomainError
 │   └── WrongRecipientError       WRONG_RECIPIENT   (the envelope is for another State)
 ├── SchemaInvalidError            SCHEMA_INVALID    (a verified message breaks the wire schema)
 ├── MessageIdConflictError        MSGID_CONFLICT    (same message id, different bytes)
-└── DirectoryError                DIRECTORY_INVALID (a directory document cannot be built/used)
+├── DirectoryError                DIRECTORY_INVALID (a directory document cannot be built/used)
+└── BlockingFindingsError         BLOCKING_FINDINGS (approval without overriding a legal block)
 """
 
 from __future__ import annotations
@@ -252,3 +253,18 @@ class DirectoryError(DomainError):
     """A directory document or State entry is missing, inconsistent or cannot be used."""
 
     code = "DIRECTORY_INVALID"
+
+
+class BlockingFindingsError(DomainError):
+    """The legal engine found reasons the request cannot go as it is; approving it anyway needs
+    a written justification, which is recorded."""
+
+    code = "BLOCKING_FINDINGS"
+
+    def __init__(self, findings: tuple[tuple[str, str], ...]) -> None:
+        super().__init__(
+            f"{len(findings)} blocking legal finding(s): "
+            + ", ".join(code for code, _ in findings)
+            + "; approve with a written override justification to send it anyway"
+        )
+        self.findings = findings

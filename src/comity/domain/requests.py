@@ -325,14 +325,24 @@ class CooperationRequest:
         self.submitted_by = actor.id
         self.move(to=Status.AWAITING_APPROVAL, actor_id=actor.id, now=now)
 
-    def approve(self, *, actor: User, now: datetime, reason: str = "") -> None:
-        """Approve for sending: the approver must be neither the drafter nor the submitter."""
+    def approve(
+        self,
+        *,
+        actor: User,
+        now: datetime,
+        reason: str = "",
+        detail: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Approve for sending: the approver must be neither the drafter nor the submitter.
+
+        ``detail`` records what the approval rests on, such as a written override of the
+        legal engine's blocking findings."""
         check_transition(self.side, self.status, Status.APPROVED, reason)
         if actor.id in (self.created_by, self.submitted_by):
             raise FourEyesError("a request cannot be approved by the person who drafted it")
         self.approved_by = actor.id
         self.approval_digest = self.digest()
-        self.move(to=Status.APPROVED, actor_id=actor.id, now=now, reason=reason)
+        self.move(to=Status.APPROVED, actor_id=actor.id, now=now, reason=reason, detail=detail)
         self.events.append(RequestApproved(actor.id, now, self.id, self.approval_digest))
 
     def return_to_draft(self, *, actor: User, now: datetime, reason: str) -> None:

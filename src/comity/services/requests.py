@@ -15,16 +15,19 @@ from comity.domain.catalogue import RequestType
 from comity.domain.commands import CreateDraft, EditDraft, MoveRequest, RecordIncoming
 from comity.domain.deadlines import Deadline, compute_deadlines
 from comity.domain.errors import (
+    BlockingFindingsError,
+    DirectoryError,
     FieldIssue,
     InvalidFieldsError,
     NotFoundError,
     TypeNotAvailableError,
     UnknownAuthorityError,
 )
+from comity.domain.legal.findings import Finding
 from comity.domain.requests import CooperationRequest, Draft
 from comity.domain.values import Availability, Side
 from comity.domain.workflow import Status
-from comity.services import outgoing
+from comity.services import assessments, outgoing
 from comity.services.context import ServiceContext
 from comity.services.ports import Evidence, RequestQuery, UnitOfWork
 
@@ -39,6 +42,9 @@ class RequestView:
     legal_basis: tuple[str, ...]
     # Delivery evidences of every message about the request (read views only).
     evidences: tuple[Evidence, ...] = ()
+    # The legal engine's findings (read views only), or why there are none.
+    findings: tuple[Finding, ...] = ()
+    assessment_note: str = ""
 
 
 def create_draft(ctx: ServiceContext, *, actor: User, command: CreateDraft) -> RequestView:
@@ -125,11 +131,34 @@ def submit(ctx: ServiceContext, *, actor: User, request_id: str) -> RequestView:
     return view
 
 
-def approve(ctx: ServiceContext, *, actor: User, request_id: str, comment: str = "") -> RequestView:
-    """Approve a submitted request (four eyes: never by its drafter or submitter)."""
+def approve(
+    ctx: ServiceContext,
+    *,
+    actor: User,
+    request_id: str,
+    comment: str = "",
+    override_justification: str = "",
+) -> RequestView:
+    """Approve a submitted request (four eyes: never by its drafter or submitter).
+
+    The legal engine assesses it first: blocking findings stop the approval unless the
+    approver overrides them with a written justification, recorded with the approval.
+    """
     with ctx.uow() as uow:
         request = load(uow, actor, request_id, Action.APPROVE)
-        request.approve(actor=actor, now=ctx.clock.now(), reason=comment)
+        findings, _ = _assessment(ctx, request)
+        blocking = tuple((f.code, f.message) for f in findings if f.blocking)
+        override: dict[str, object] = {}
+        if blocking:
+            if not override_justification.strip():
+                raise BlockingFindingsError(blocking)
+            override = {
+                "override": {
+                    "codes": [code for code, _ in blocking],
+                    "justification": override_justification.strip(),
+                }
+            }
+        request.approve(actor=actor, now=ctx.clock.now(), reason=comment, detail=override)
         uow.requests.save(request)
         view = persist(ctx, uow, request, ctx.catalogue.type(request.type_code))
         uow.commit()
@@ -196,7 +225,20 @@ def get(ctx: ServiceContext, *, actor: User, request_id: str) -> RequestView:
     with ctx.uow() as uow:
         request = load(uow, actor, request_id, Action.VIEW)
         view = _view(ctx, request, ctx.catalogue.type(request.type_code))
-        return replace(view, evidences=tuple(uow.evidences.for_request(request.id)))
+        evidences = tuple(uow.evidences.for_request(request.id))
+    findings, note = _assessment(ctx, request)
+    return replace(view, evidences=evidences, findings=findings, assessment_note=note)
+
+
+def _assessment(
+    ctx: ServiceContext, request: CooperationRequest
+) -> tuple[tuple[Finding, ...], str]:
+    """The legal engine's findings for a stored request; none (and why) where a State is not
+    in the directory, so reading never depends on the federation."""
+    try:
+        return assessments.assess_request(ctx, request).findings, ""
+    except DirectoryError as error:
+        return (), f"not assessed: {error.detail}"
 
 
 def find(ctx: ServiceContext, *, actor: User, query: RequestQuery) -> list[RequestView]:

@@ -45,6 +45,7 @@ STATUS: dict[type[domain.DomainError], int] = {
     domain.SchemaInvalidError: 422,
     domain.MessageIdConflictError: 409,
     domain.DirectoryError: 422,
+    domain.BlockingFindingsError: 422,
 }
 
 HTTP_CODES = {
@@ -111,6 +112,8 @@ def install(app: FastAPI) -> None:
             extra = {"missing": error.missing, "errors": _issues(error.issues)}
         elif isinstance(error, domain.InvalidFieldsError):
             extra = {"errors": _issues(error.issues)}
+        elif isinstance(error, domain.BlockingFindingsError):
+            extra = {"findings": [{"code": c, "message": m} for c, m in error.findings]}
         status = status_for(error)
         if status >= 500:
             log.error("server-side failure %s: %s", error.code, error.detail)

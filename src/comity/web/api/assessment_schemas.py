@@ -6,9 +6,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from comity.domain.legal.findings import Finding, Severity
 from comity.domain.values import Channel, ConductCategory, Urgency
-from comity.web.api.schemas import StateCode, Strict
+from comity.web.api.schemas import FindingOut, StateCode, Strict
 
 Months = Annotated[int, Field(strict=True, ge=0, le=12_000)]
 Code = Annotated[str, StringConstraints(min_length=1, max_length=60)]
@@ -92,32 +91,6 @@ class AssessmentIn(Strict):
     persons: list[PersonIn] = Field(default_factory=list, max_length=100)
     requested_side: RequestedSideIn = Field(default_factory=RequestedSideIn)
     states: dict[StateCode, StateIn] = Field(default_factory=dict, max_length=10)
-
-
-class FindingOut(BaseModel):
-    """One finding: stable code, weight, citations, message, the input paths it used and, for
-    a discretionary ground, what the decision needs."""
-
-    code: str
-    severity: Severity
-    legal_basis: list[str]
-    message: str
-    paths: list[str]
-    needs: list[str]
-    ground: str | None
-
-    @classmethod
-    def of(cls, finding: Finding) -> FindingOut:
-        """The API form of a finding."""
-        return cls(
-            code=finding.code,
-            severity=finding.severity,
-            legal_basis=list(finding.legal_basis),
-            message=finding.message,
-            paths=list(finding.paths),
-            needs=list(finding.needs),
-            ground=finding.ground,
-        )
 
 
 class AssessmentOut(BaseModel):

@@ -10,8 +10,8 @@ from fastapi import APIRouter
 from comity.domain.legal.case import OffenceFacts, PersonFacts, RequestedSideFacts
 from comity.domain.legal.findings import Severity
 from comity.services import assessments as service
-from comity.web.api.assessment_schemas import AssessmentIn, AssessmentOut, FindingOut
-from comity.web.api.schemas import ProblemOut
+from comity.web.api.assessment_schemas import AssessmentIn, AssessmentOut
+from comity.web.api.schemas import FindingOut, ProblemOut
 from comity.web.deps import Context, CurrentUser
 
 router = APIRouter(prefix="/assessments", tags=["legal"])

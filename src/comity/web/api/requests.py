@@ -21,6 +21,7 @@ from comity.web.api.schemas import (
     CloseBody,
     CreateRequest,
     DeadlineOut,
+    FindingOut,
     HistoryOut,
     IssueOut,
     OriginalOut,
@@ -144,8 +145,14 @@ def approve(
     request_id: str, ctx: Context, user: CurrentUser, body: ApproveBody | None = None
 ) -> RequestOut:
     """Approve (an approver who is not the drafter: four eyes)."""
-    comment = body.comment if body else ""
-    return _full(ctx, service.approve(ctx, actor=user, request_id=request_id, comment=comment))
+    view = service.approve(
+        ctx,
+        actor=user,
+        request_id=request_id,
+        comment=body.comment if body else "",
+        override_justification=body.override_justification if body else "",
+    )
+    return _fresh(ctx, user, view)
 
 
 @router.post("/{request_id}/return", response_model=RequestOut, responses=_ERRORS)
@@ -282,6 +289,8 @@ def _full(ctx: Context, view: service.RequestView) -> RequestOut:
         seconds_to_acknowledge=_seconds_to_acknowledge(view),
         original=_original(view),
         timeline=_timeline(view),
+        findings=[FindingOut.of(finding) for finding in view.findings],
+        assessment_note=view.assessment_note,
     )
 
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from comity.domain.deadlines import Deadline
+from comity.domain.legal.findings import Finding, Severity
 from comity.domain.values import Channel, Side, Urgency
 from comity.domain.workflow import Status
 
@@ -66,9 +67,11 @@ class ReasonBody(Strict):
 
 
 class ApproveBody(Strict):
-    """An approver's optional comment."""
+    """An approver's optional comment, and the written justification needed to approve a
+    request despite blocking legal findings (recorded with the approval)."""
 
     comment: Reason = ""
+    override_justification: Reason = ""
 
 
 class TransitionBody(Strict):
@@ -185,6 +188,32 @@ class RequestSummary(BaseModel):
     next_due_at: datetime | None
 
 
+class FindingOut(BaseModel):
+    """One finding: stable code, weight, citations, message, the input paths it used and, for
+    a discretionary ground, what the decision needs."""
+
+    code: str
+    severity: Severity
+    legal_basis: list[str]
+    message: str
+    paths: list[str]
+    needs: list[str]
+    ground: str | None
+
+    @classmethod
+    def of(cls, finding: Finding) -> FindingOut:
+        """The API form of a finding."""
+        return cls(
+            code=finding.code,
+            severity=finding.severity,
+            legal_basis=list(finding.legal_basis),
+            message=finding.message,
+            paths=list(finding.paths),
+            needs=list(finding.needs),
+            ground=finding.ground,
+        )
+
+
 class RequestOut(RequestSummary):
     """A request with its content, completeness report, deadlines and history."""
 
@@ -206,6 +235,10 @@ class RequestOut(RequestSummary):
     seconds_to_acknowledge: int | None
     original: OriginalOut | None
     timeline: list[TimelineItem]
+    # The legal engine's findings on the request as it stands (pre-assessed grounds on the
+    # requested side), or why it was not assessed.
+    findings: list[FindingOut] = Field(default_factory=list)
+    assessment_note: str = ""
 
 
 class RequestList(BaseModel):
