@@ -465,12 +465,12 @@ SPECS: tuple[FindingSpec, ...] = (
 )
 
 
-def cite(
-    case: Case, table: Sequence[tuple[str, str]], default: Sequence[str]
-) -> tuple[str, ...]:
+def cite(case: Case, table: Sequence[tuple[str, str]], default: Sequence[str]) -> tuple[str, ...]:
     """The citations of ``table`` (instrument, citation) whose instrument the profile includes,
     so a finding cites the texts that bind under it; ``default`` if none does."""
-    found = tuple(citation for instrument, citation in table if instrument in case.profile.instruments)
+    found = tuple(
+        citation for instrument, citation in table if instrument in case.profile.instruments
+    )
     return found or tuple(default)
 
 

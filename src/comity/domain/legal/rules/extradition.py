@@ -309,7 +309,11 @@ def essential_interests(case: Case) -> Iterator[Finding]:
             needs=("essential_interests_assessment",),
             legal_basis=cite(
                 case,
-                (("UNTOC", "UNTOC art. 16(7)"), ("UNCC", "UNCC art. 37(8)"), ("BC", "BC art. 24(5)")),
+                (
+                    ("UNTOC", "UNTOC art. 16(7)"),
+                    ("UNCC", "UNCC art. 37(8)"),
+                    ("BC", "BC art. 24(5)"),
+                ),
                 ("Statement Q15",),
             ),
         )
