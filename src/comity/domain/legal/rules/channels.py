@@ -274,7 +274,8 @@ def police_channel_permitted(case: Case) -> Iterator[Finding]:
     """Subscriber information only, under a profile with a police channel for it (Q24)."""
     if case.flag("bsi_police_channel") is not True:
         return
-    if not data_sought(case).subscriber_only(case.rtype):
+    sought = data_sought(case)
+    if not sought.subscriber_only(case.rtype):
         return
     on_police = case.channel is Channel.POLICE
     if not on_police and Channel.POLICE not in case.rtype.channels_under(case.profile.code):
@@ -299,7 +300,7 @@ def police_channel_permitted(case: Case) -> Iterator[Finding]:
     if _fields(case).get("evidential_use_intended") is True:
         message += " Answers given police to police are often not admissible in court."
     yield POLICE_CHANNEL_PERMITTED.finding(
-        Severity.INFO, message, ("channel", *data_sought(case).paths({SUBSCRIBER}))
+        Severity.INFO, message, ("channel", *sought.paths({SUBSCRIBER}))
     )
 
 
