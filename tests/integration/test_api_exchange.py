@@ -204,8 +204,9 @@ def test_a_decisions_grounds_and_conditions_are_kept_and_shown(seeded: Node) -> 
         seeded,
         refused,
         "refused",
-        reason="Not an offence here.",
-        grounds=["dual_criminality", "political_offence"],
+        reason="Disclosure would reveal a national-security operation.",
+        grounds=["essential_interests"],
+        consultation_not_appropriate="No condition could protect the operation.",
     )
     assert refusal.status_code == 200, refusal.text
     conditions = _step(
@@ -227,14 +228,17 @@ def test_a_decisions_grounds_and_conditions_are_kept_and_shown(seeded: Node) -> 
         steps: list[dict[str, Any]] = [item for item in timeline if item["kind"] == "status"]
         return steps[-1]
 
-    assert last_step(refused)["detail"] == {"grounds": ["dual_criminality", "political_offence"]}
-    assert last_step(refused)["reason"] == "Not an offence here."
+    assert last_step(refused)["detail"] == {
+        "grounds": ["essential_interests"],
+        "consultation_not_appropriate": "No condition could protect the operation.",
+    }
+    assert last_step(refused)["reason"] == "Disclosure would reveal a national-security operation."
     assert last_step(conditioned)["detail"] == {
         "conditions": "Speciality: no other use without consent."
     }
     shown_due = last_step(asked)["detail"]["due_at"]
     assert datetime.fromisoformat(shown_due) == due
-    assert refusal.json()["timeline"][-1]["detail"]["grounds"][0] == "dual_criminality"
+    assert refusal.json()["timeline"][-1]["detail"]["grounds"][0] == "essential_interests"
     with seeded.container.engine.connect() as connection:
         stored = connection.execute(
             select(request_history.c.detail)
@@ -242,7 +246,7 @@ def test_a_decisions_grounds_and_conditions_are_kept_and_shown(seeded: Node) -> 
             .order_by(request_history.c.seq.desc())
         ).first()
     assert stored is not None
-    assert stored[0] == {"grounds": ["dual_criminality", "political_offence"]}
+    assert stored[0]["grounds"] == ["essential_interests"]
     # A plain step keeps an empty detail: only the particulars given are stored.
     assert last_step(_incoming(seeded))["detail"] == {}
 
@@ -313,3 +317,59 @@ def test_acknowledged_time_is_measured_from_receipt(seeded: Node) -> None:
     expected = int((acknowledged - created).total_seconds())
     assert body["seconds_to_acknowledge"] == expected
     assert acknowledged - created < timedelta(minutes=1)
+
+
+@pytest.mark.parametrize(
+    ("decision", "codes"),
+    [
+        # Under the statement's profile a political-offence refusal is excluded (Q16).
+        (
+            {"grounds": ["political_offence"], "consultation_not_appropriate": "n/a"},
+            {"POLITICAL_OFFENCE_EXCLUDED"},
+        ),
+        # Fiscal matters are never a ground on their own.
+        ({"grounds": ["fiscal"], "consultation_not_appropriate": "n/a"}, {"FISCAL_NOT_A_GROUND"}),
+        # A discretionary ground needs a prior consultation of the requesting State.
+        ({"grounds": ["essential_interests"]}, {"CONSULTATION_REQUIRED_BEFORE_REFUSAL"}),
+        ({"grounds": ["no_such_ground"]}, {"REFUSAL_GROUND_NOT_AVAILABLE"}),
+        ({}, {"REFUSAL_GROUND_NOT_AVAILABLE"}),
+    ],
+)
+def test_a_refusal_needs_valid_grounds_and_consultation(
+    seeded: Node, decision: dict[str, Any], codes: set[str]
+) -> None:
+    request_id = _incoming(seeded)
+    for step in ("registered", "under_assessment"):
+        assert _step(seeded, request_id, step).status_code == 200
+    answer = _step(seeded, request_id, "refused", reason="Reasons given.", **decision)
+    assert answer.status_code == 422, answer.text
+    body = answer.json()
+    assert body["code"] == "DECISION_INVALID"
+    assert codes <= {finding["code"] for finding in body["findings"]}
+    after = _get(seeded, f"/requests/{request_id}", "executor").json()
+    assert after["status"] == "under_assessment"
+
+
+def test_a_consulted_requesting_state_may_be_refused(seeded: Node) -> None:
+    request_id = _incoming(seeded)
+    for step in ("registered", "under_assessment"):
+        assert _step(seeded, request_id, step).status_code == 200
+    # Asking for more information consults the requesting State.
+    asked = _step(seeded, request_id, "more_info_requested", reason="Which accounts?")
+    assert asked.status_code == 200
+    assert _step(seeded, request_id, "under_assessment").status_code == 200
+    answer = _step(
+        seeded, request_id, "refused", reason="Security operation.", grounds=["essential_interests"]
+    )
+    assert answer.status_code == 200, answer.text
+
+
+def test_a_postponement_needs_a_review_date(seeded: Node) -> None:
+    request_id = _incoming(seeded)
+    for step in ("registered", "under_assessment"):
+        assert _step(seeded, request_id, step).status_code == 200
+    bare = _step(seeded, request_id, "postponed", reason="Our own investigation would suffer.")
+    assert bare.status_code == 422 and bare.json()["code"] == "DECISION_INVALID"
+    review = datetime(2030, 3, 1, tzinfo=UTC).isoformat()
+    dated = _step(seeded, request_id, "postponed", reason="Own investigation.", due_at=review)
+    assert dated.status_code == 200, dated.text

@@ -170,7 +170,12 @@ def test_refusal_on_the_requested_side_needs_reasons(seeded: Node) -> None:
     assert bare.status_code == 422 and bare.json()["code"] == "REASON_REQUIRED"
     reasoned = seeded.client.post(
         url,
-        json={"to": "refused", "reason": "Essential interests (Statement Q14)."},
+        json={
+            "to": "refused",
+            "reason": "Essential interests (Statement Q14).",
+            "grounds": ["essential_interests"],
+            "consultation_not_appropriate": "A security matter no condition could cure.",
+        },
         headers=headers,
     )
     assert reasoned.json()["status"] == "refused"

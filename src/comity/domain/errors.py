@@ -31,7 +31,9 @@ DomainError
 ├── SchemaInvalidError            SCHEMA_INVALID    (a verified message breaks the wire schema)
 ├── MessageIdConflictError        MSGID_CONFLICT    (same message id, different bytes)
 ├── DirectoryError                DIRECTORY_INVALID (a directory document cannot be built/used)
-└── BlockingFindingsError         BLOCKING_FINDINGS (approval without overriding a legal block)
+├── BlockingFindingsError         BLOCKING_FINDINGS (approval without overriding a legal block)
+└── InvalidDecisionError          DECISION_INVALID (a refusal without valid grounds, reasons or
+                                                    consultation; a postponement without review)
 """
 
 from __future__ import annotations
@@ -267,4 +269,16 @@ class BlockingFindingsError(DomainError):
             + ", ".join(code for code, _ in findings)
             + "; approve with a written override justification to send it anyway"
         )
+        self.findings = findings
+
+
+class InvalidDecisionError(DomainError):
+    """The requested State's decision does not meet the law: a refusal needs grounds valid
+    for the type under the profile, written reasons and, where required, a prior consultation
+    of the requesting State; a postponement needs a review date."""
+
+    code = "DECISION_INVALID"
+
+    def __init__(self, detail: str, findings: tuple[tuple[str, str], ...] = ()) -> None:
+        super().__init__(detail)
         self.findings = findings

@@ -95,6 +95,36 @@ def assess_request(ctx: ServiceContext, request: CooperationRequest) -> Assessme
     return assess(ctx, request_input(request))
 
 
+def case_of(
+    ctx: ServiceContext, request: CooperationRequest, *, requested_side: RequestedSideFacts
+) -> Case:
+    """The engine's case for a stored request, with what the requested State has established;
+    a State the directory does not know is taken as unknown (no penalty table), so decisions
+    on a request never depend on the federation being reachable."""
+    command = request_input(request)
+    directory = _directory(ctx)
+    rtype = ctx.catalogue.type(request.type_code)
+
+    def known(code: str) -> StateFacts:
+        try:
+            return _state(directory, code, {})
+        except DirectoryError:
+            return StateFacts(code=code)
+
+    return Case(
+        profile=ctx.catalogue.profile(request.profile),
+        rtype=rtype,
+        requesting=known(request.requesting_state),
+        requested=known(request.requested_state),
+        urgency=request.urgency,
+        channel=request.channel,
+        fields=dict(request.fields),
+        offences=tuple(command.offences),
+        persons=tuple(command.persons),
+        requested_side=requested_side,
+    )
+
+
 def request_input(request: CooperationRequest) -> AssessmentInput:
     """The assessment input a stored request gives: its header, its fields, and the offences
     and persons its fields describe."""

@@ -18,15 +18,18 @@ from comity.domain.errors import (
     BlockingFindingsError,
     DirectoryError,
     FieldIssue,
+    InvalidDecisionError,
     InvalidFieldsError,
     NotFoundError,
     TypeNotAvailableError,
     UnknownAuthorityError,
 )
+from comity.domain.legal.case import RequestedSideFacts
 from comity.domain.legal.findings import Finding
+from comity.domain.legal.refusal import check_refusal
 from comity.domain.requests import CooperationRequest, Draft
 from comity.domain.values import Availability, Side
-from comity.domain.workflow import Status
+from comity.domain.workflow import Status, check_transition
 from comity.services import assessments, outgoing
 from comity.services.context import ServiceContext
 from comity.services.ports import Evidence, RequestQuery, UnitOfWork
@@ -266,6 +269,10 @@ def move(ctx: ServiceContext, actor: User, command: MoveRequest, action: Action)
     with ctx.uow() as uow:
         request = load(uow, actor, command.request_id, action)
         previous, now = request.status, ctx.clock.now()
+        if request.side is Side.REQUESTED:
+            # The workflow speaks first (an impossible step, missing reasons), then the law.
+            check_transition(request.side, request.status, command.to, command.reason)
+            _check_decision(ctx, request, command)
         request.move(
             to=command.to, actor_id=actor.id, now=now, reason=command.reason, detail=command.detail
         )
@@ -275,6 +282,32 @@ def move(ctx: ServiceContext, actor: User, command: MoveRequest, action: Action)
         view = persist(ctx, uow, request, ctx.catalogue.type(request.type_code))
         uow.commit()
     return view
+
+
+# Steps in which the requesting State was consulted: asked for more, or offered conditions.
+_CONSULTATIONS = frozenset({Status.MORE_INFO_REQUESTED, Status.CONDITIONS_PROPOSED})
+
+
+def _check_decision(ctx: ServiceContext, request: CooperationRequest, command: MoveRequest) -> None:
+    """A refusal only with valid grounds, reasons and prior consultation where the profile
+    requires it (legal.md §2); a postponement only with a date to review it (R-MLA-POSTPONE)."""
+    detail = command.detail
+    if command.to is Status.POSTPONED and not detail.get("due_at"):
+        raise InvalidDecisionError("a postponement needs the date it will be reviewed (due_at)")
+    if command.to is not Status.REFUSED:
+        return
+    consulted = bool(detail.get("consultation_not_appropriate")) or any(
+        entry.to_status in _CONSULTATIONS for entry in request.history
+    )
+    case = assessments.case_of(ctx, request, requested_side=RequestedSideFacts(consulted=consulted))
+    grounds = detail.get("grounds")
+    named = [str(g) for g in grounds] if isinstance(grounds, list) else []
+    problems = check_refusal(case, named, reasons=command.reason)
+    if problems:
+        raise InvalidDecisionError(
+            "this refusal is not valid: " + "; ".join(f.message for f in problems),
+            tuple((f.code, f.message) for f in problems),
+        )
 
 
 def load(uow: UnitOfWork, actor: User, request_id: str, action: Action) -> CooperationRequest:

@@ -46,6 +46,7 @@ STATUS: dict[type[domain.DomainError], int] = {
     domain.MessageIdConflictError: 409,
     domain.DirectoryError: 422,
     domain.BlockingFindingsError: 422,
+    domain.InvalidDecisionError: 422,
 }
 
 HTTP_CODES = {
@@ -112,7 +113,7 @@ def install(app: FastAPI) -> None:
             extra = {"missing": error.missing, "errors": _issues(error.issues)}
         elif isinstance(error, domain.InvalidFieldsError):
             extra = {"errors": _issues(error.issues)}
-        elif isinstance(error, domain.BlockingFindingsError):
+        elif isinstance(error, domain.BlockingFindingsError | domain.InvalidDecisionError):
             extra = {"findings": [{"code": c, "message": m} for c, m in error.findings]}
         status = status_for(error)
         if status >= 500:

@@ -185,6 +185,8 @@ def transition(
         detail["conditions"] = body.conditions
     if body.due_at is not None:
         detail["due_at"] = body.due_at.isoformat()
+    if body.consultation_not_appropriate:
+        detail["consultation_not_appropriate"] = body.consultation_not_appropriate
     command = MoveRequest(request_id=request_id, to=body.to, reason=body.reason, detail=detail)
     return _fresh(ctx, user, service.process(ctx, actor=user, command=command))
 

@@ -85,7 +85,15 @@ class TransitionBody(Strict):
     ] = None
     conditions: Reason | None = Field(default=None, description="Conditions of the decision")
     due_at: AwareDatetime | None = Field(
-        default=None, description="When the answer to a request for information is due"
+        default=None,
+        description=(
+            "When the answer to a request for information is due, or when a postponement "
+            "is reviewed"
+        ),
+    )
+    consultation_not_appropriate: Reason | None = Field(
+        default=None,
+        description="Why the requesting State was not consulted before this refusal",
     )
 
 
