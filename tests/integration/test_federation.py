@@ -558,3 +558,56 @@ def test_the_receiving_state_decides_which_of_its_authorities_receives(nodes) ->
     copy = the_copy(xb, aimed.body.exchange_id)
     with xb.ctx.uow() as uow:
         assert uow.authorities.get(copy.authority_id).code == "central"
+
+
+def test_blocking_findings_stop_approval_unless_overridden_in_writing(
+    nodes, tmp_path: Path
+) -> None:
+    from comity import federation_setup
+    from comity.domain.errors import BlockingFindingsError
+    from tests.federation_harness import sign_and_install
+
+    xa = nodes["XA"]
+    # XA declares that personal data may not go to XB: its own request is blocked (Q7).
+    federation_setup.write_particulars(
+        xa.settings,
+        {
+            "name": "State XA",
+            "declarations": {
+                "extradites_nationals": False,
+                "traffic_data_requires_judicial_authorisation": False,
+                "accepts_electronic_originals": True,
+                "political_offence_exception": True,
+                "cross_border_transfer_restrictions": [{"to": "XB", "ground": "state_security"}],
+            },
+        },
+    )
+    now = datetime.now(UTC)
+    states = {s: n.settings for s, n in nodes.items()}
+    sign_and_install(
+        tmp_path, states, sequence=2, issued_at=now, next_update=now + timedelta(days=30)
+    )
+    ctx, people = xa.ctx, xa.people
+    view = requests.create_draft(
+        ctx,
+        actor=people["drafter"],
+        command=CreateDraft(type_code="mla", requested_state="XB", fields=example_mla_fields("XA")),
+    )
+    request_id = view.request.id
+    requests.submit(ctx, actor=people["drafter"], request_id=request_id)
+    seen = requests.get(ctx, actor=people["drafter"], request_id=request_id)
+    assert "TRANSFER_RESTRICTED_BY_STATE" in {f.code for f in seen.findings if f.blocking}
+    with pytest.raises(BlockingFindingsError) as refused:
+        requests.approve(ctx, actor=people["approver"], request_id=request_id)
+    assert "TRANSFER_RESTRICTED_BY_STATE" in {code for code, _ in refused.value.findings}
+    assert _status(xa, request_id) is Status.AWAITING_APPROVAL
+    approved_view = requests.approve(
+        ctx,
+        actor=people["approver"],
+        request_id=request_id,
+        override_justification="Minister's written authorisation of 3 March for this case.",
+    )
+    step = approved_view.request.history[-1]
+    assert step.to_status is Status.APPROVED
+    assert step.detail["override"]["justification"].startswith("Minister's")
+    assert "TRANSFER_RESTRICTED_BY_STATE" in step.detail["override"]["codes"]

@@ -394,6 +394,10 @@ def shorten_sentence(case: Case, index: int, amount: int) -> Case:
     remaining = case.fields.get("remaining_sentence_months")
     if not isinstance(remaining, int) or isinstance(remaining, bool):
         return case
+    if "CONTRADICTORY_FACTS" in {f.code for f in run(case)}:
+        # Shortening a remaining sentence longer than the one imposed resolves a
+        # contradiction: that is a correction, not a worsening.
+        return case
     return replace(case, fields={**case.fields, "remaining_sentence_months": remaining - amount})
 
 

@@ -173,3 +173,12 @@ def test_not_required_cites_the_preservation_articles() -> None:
         "BC art. 29(3)",
         "UNCC art. 42(4)",
     )
+
+
+def test_a_state_without_a_known_penalty_table_has_no_known_maximum() -> None:
+    from comity.domain.legal.case import StateFacts
+    from comity.domain.values import ConductCategory
+
+    unknown = StateFacts("XQ")
+    assert unknown.max_penalty(ConductCategory.COMPUTER_FRAUD) is None
+    assert unknown.criminalises(ConductCategory.COMPUTER_FRAUD) is None
