@@ -13,7 +13,10 @@ DomainError
 ├── NotEditableError              REQUEST_NOT_EDITABLE
 ├── ConcurrencyError              CONCURRENT_UPDATE
 ├── PermissionDeniedError         FORBIDDEN
-│   └── FourEyesError             FOUR_EYES_REQUIRED
+│   ├── FourEyesError             FOUR_EYES_REQUIRED
+│   ├── PurposeDeniedError        PURPOSE_DENIED    (data used for a purpose not granted)
+│   └── OnwardTransferDeniedError ONWARD_TRANSFER_DENIED (data passed on without a grant)
+├── RetentionExpiredError         RETENTION_EXPIRED (the data are past their retention date)
 ├── AuthenticationError           AUTHN_REQUIRED
 │   └── InvalidCredentialsError   INVALID_CREDENTIALS
 ├── ConflictError                 CONFLICT (e.g. a user name already taken)
@@ -149,6 +152,27 @@ class FourEyesError(PermissionDeniedError):
     """Approval must come from a different user than the one who drafted or submitted."""
 
     code = "FOUR_EYES_REQUIRED"
+
+
+class PurposeDeniedError(PermissionDeniedError):
+    """The data of a request may be used only for the purpose it states, or for one its
+    originating State granted through an additional request (Statement Q7; DP-S3, DP-S4)."""
+
+    code = "PURPOSE_DENIED"
+
+
+class OnwardTransferDeniedError(PermissionDeniedError):
+    """The data may not go on to another State or body: prohibited under the statement's
+    profile, and under UNCC art. 36 / 2AP art. 14(10) only with the originating State's prior
+    authorisation (DP-S5, DP-U5, DP-P10)."""
+
+    code = "ONWARD_TRANSFER_DENIED"
+
+
+class RetentionExpiredError(DomainError):
+    """The data are past their retention date: they are, or are about to be, erased (DP-S6)."""
+
+    code = "RETENTION_EXPIRED"
 
 
 class AuthenticationError(DomainError):

@@ -148,3 +148,42 @@ class RequestRetrieved(Event):
     """An officer of the requested State opened a request received from another State."""
 
     tag = "request:incoming:retrieved"
+
+
+@dataclass(frozen=True)
+class DataAccessed(Event):
+    """A user read, exported or forwarded a request's data, or was refused (DP-P8).
+
+    ``object_id`` is the request id; the purpose is a code, never the purpose text."""
+
+    purpose_code: str
+    action: str
+    outcome: str
+    tag = "request:data:accessed"
+
+
+@dataclass(frozen=True)
+class OnwardTransferAuthorised(Event):
+    """A request's data were handed over to another State under a granted authorisation."""
+
+    recipient_state: str
+    purpose_code: str
+    tag = "request:onward:authorised"
+
+
+@dataclass(frozen=True)
+class OnwardTransferRefused(Event):
+    """Handing a request's data over to another State was refused (and nothing left)."""
+
+    recipient_state: str
+    code: str
+    tag = "request:onward:refused"
+
+
+@dataclass(frozen=True)
+class DataErased(Event):
+    """A request's data were erased at their retention date; ``digest`` is that of the
+    content erased, so the deletion record can be matched without keeping the data."""
+
+    digest: str
+    tag = "request:data:erased"

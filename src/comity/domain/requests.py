@@ -7,7 +7,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from comity.domain.access import User
 from comity.domain.catalogue import RequestType
@@ -21,6 +21,7 @@ from comity.domain.errors import (
     NotEditableError,
 )
 from comity.domain.events import (
+    DataErased,
     Event,
     OriginalReceived,
     RequestAcknowledged,
@@ -33,6 +34,9 @@ from comity.domain.events import (
 from comity.domain.fields import completeness_issues, structural_issues
 from comity.domain.values import Channel, Side, Urgency
 from comity.domain.workflow import INITIAL, Status, allowed_next, check_transition
+
+if TYPE_CHECKING:  # usage.py reads requests, so the policy's class is imported for types only.
+    from comity.domain.usage import UsagePolicy
 
 _BEFORE_SENDING = frozenset({Status.DRAFT, Status.AWAITING_APPROVAL, Status.APPROVED})
 
@@ -103,6 +107,10 @@ class CooperationRequest:
     acknowledged_at: datetime | None = None
     acknowledged_by: str | None = None
     original_received_at: datetime | None = None
+    # What the request's data may be used for, by whom, until when (domain.usage).
+    usage_policy: UsagePolicy | None = None
+    # When the data were erased at the end of their retention (the fields are then empty).
+    erased_at: datetime | None = None
     history: list[HistoryEntry] = field(default_factory=list)
     events: list[Event] = field(default_factory=list, compare=False, repr=False)
 
@@ -357,6 +365,18 @@ class CooperationRequest:
         if self.approval_digest != self.digest():
             raise IllegalTransitionError("only the exact content that was approved can be sent")
         self.move(to=Status.SENT, actor_id=actor_id, now=now)
+
+    def erase(self, *, actor_id: str, now: datetime) -> str:
+        """Erase the request's data at the end of their retention; the status and history
+        stay as the record of what happened. Returns the digest of the content erased."""
+        if self.erased_at is not None:
+            raise IllegalTransitionError("the request's data were already erased")
+        digest = self.digest()
+        self.fields = {}
+        self.erased_at = now
+        self.updated_at = now
+        self.events.append(DataErased(actor_id, now, self.id, digest))
+        return digest
 
     def entered_at(self, status: Status) -> datetime | None:
         """When the request last entered ``status``, if it ever did."""
