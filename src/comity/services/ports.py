@@ -94,6 +94,14 @@ class RequestRepository(Protocol):
         """The copy of the request ``requesting_state`` knows as ``exchange_id``, or None."""
         ...
 
+    def past_retention(self, now: datetime, limit: int) -> Sequence[str]:
+        """Ids of requests whose retention date is past at ``now`` and not yet erased."""
+        ...
+
+    def additional_uses(self, parent_reference: str) -> Sequence[CooperationRequest]:
+        """The ``additional_use`` requests this node made about ``parent_reference``."""
+        ...
+
 
 class DeadlineRepository(Protocol):
     """Stores the deadlines computed for each request, so they can be queried."""
@@ -268,6 +276,62 @@ class NonceRepository(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class DataAccess:
+    """One read, export or forward of a request's data, allowed or denied (DP-P8)."""
+
+    id: str
+    at: datetime
+    user_id: str
+    request_id: str
+    purpose_code: str
+    action: str
+    outcome: str
+    code: str = ""
+    recipient_state: str | None = None
+    # Filled when listed: the user's name and the request's reference.
+    username: str = ""
+    reference: str = ""
+
+
+class DataAccessRepository(Protocol):
+    """The register of accesses to requests' data."""
+
+    def add(self, access: DataAccess) -> None:
+        """Record an access (in the transaction of its audit entry)."""
+        ...
+
+    def list(
+        self, *, authority_id: str, request_id: str | None, limit: int
+    ) -> Sequence[DataAccess]:
+        """Accesses to the authority's requests (or to one of them), newest first."""
+        ...
+
+
+@dataclass(frozen=True)
+class DeletionRecord:
+    """What remains of a request whose data were erased: the digest of what was erased and
+    the record of it, a JWS of the node's key where it has one."""
+
+    request_id: str
+    at: datetime
+    digest: str
+    record: str
+    signed: bool
+
+
+class DeletionRecordRepository(Protocol):
+    """Deletion records, one per erased request."""
+
+    def add(self, record: DeletionRecord) -> None:
+        """Store a deletion record."""
+        ...
+
+    def get(self, request_id: str) -> DeletionRecord | None:
+        """The deletion record of a request, or None."""
+        ...
+
+
 class TrustStore(Protocol):
     """The directory this node currently trusts (verified against its pinned anchors)."""
 
@@ -396,6 +460,12 @@ class UnitOfWork(Protocol):
 
     @property
     def nonces(self) -> NonceRepository: ...
+
+    @property
+    def accesses(self) -> DataAccessRepository: ...
+
+    @property
+    def deletions(self) -> DeletionRecordRepository: ...
 
     def __enter__(self) -> Self: ...
 

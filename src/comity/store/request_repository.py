@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from comity.domain.deadlines import Deadline
 from comity.domain.errors import ConcurrencyError
 from comity.domain.requests import CooperationRequest, HistoryEntry
+from comity.domain.usage import ADDITIONAL_USE, UsagePolicy
 from comity.domain.values import Channel, Side, Urgency
 from comity.domain.workflow import Status
 from comity.services.ports import RequestQuery
@@ -163,11 +164,43 @@ class SQLRequestRepository:
             )
 
     def _index(self, request: CooperationRequest) -> None:
-        body = search.document([request.reference, request.type_code, request.fields])
         self._session.execute(
             delete(request_search).where(request_search.c.request_id == request.id)
         )
+        if request.erased_at is not None:
+            # Erased data leave no searchable trace either.
+            return
+        body = search.document([request.reference, request.type_code, request.fields])
         self._session.execute(insert(request_search).values(request_id=request.id, body=body))
+
+    def past_retention(self, now: datetime, limit: int) -> Sequence[str]:
+        table = cooperation_request
+        return list(
+            self._session.scalars(
+                select(table.c.id)
+                .where(table.c.retention_until <= now, table.c.erased_at.is_(None))
+                .order_by(table.c.retention_until, table.c.id)
+                .limit(limit)
+            )
+        )
+
+    def additional_uses(self, parent_reference: str) -> Sequence[CooperationRequest]:
+        table = cooperation_request
+        rows = (
+            self._session.execute(
+                select(table).where(
+                    table.c.type_code == ADDITIONAL_USE, table.c.side == str(Side.REQUESTING)
+                )
+            )
+            .mappings()
+            .all()
+        )
+        # Few requests are of this type; the parent is matched here rather than in JSON, the
+        # same way on both engines.
+        mine = [
+            row for row in rows if (row["fields"] or {}).get("parent_reference") == parent_reference
+        ]
+        return self._hydrate(mine)
 
 
 def _request(row: RowMapping, history: list[HistoryEntry]) -> CooperationRequest:
@@ -196,11 +229,14 @@ def _request(row: RowMapping, history: list[HistoryEntry]) -> CooperationRequest
         acknowledged_at=row["acknowledged_at"],
         acknowledged_by=row["acknowledged_by"],
         original_received_at=row["original_received_at"],
+        usage_policy=UsagePolicy.from_record(row["usage_policy"]) if row["usage_policy"] else None,
+        erased_at=row["erased_at"],
         history=history,
     )
 
 
 def _request_row(request: CooperationRequest) -> dict[str, Any]:
+    policy = request.usage_policy
     return {
         "id": request.id,
         "reference": request.reference,
@@ -226,6 +262,9 @@ def _request_row(request: CooperationRequest) -> dict[str, Any]:
         "acknowledged_at": request.acknowledged_at,
         "acknowledged_by": request.acknowledged_by,
         "original_received_at": request.original_received_at,
+        "usage_policy": policy.as_record() if policy else None,
+        "retention_until": policy.retention_until if policy else None,
+        "erased_at": request.erased_at,
     }
 
 

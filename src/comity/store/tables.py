@@ -90,9 +90,15 @@ cooperation_request = Table(
     Column("acknowledged_at", UTCDateTime()),
     Column("acknowledged_by", String(ID)),
     Column("original_received_at", UTCDateTime()),
+    # The usage policy (domain.usage) as JSON; its retention date is repeated in a column of
+    # its own so the retention sweep finds what is due with an index, on either engine.
+    Column("usage_policy", json_type()),
+    Column("retention_until", UTCDateTime()),
+    Column("erased_at", UTCDateTime()),
     Index("ix_cooperation_request_scope", "authority_id", "status", "updated_at"),
     # The other State's id for the request is unique per counterpart, and finds its copy here.
     Index("ix_cooperation_request_exchange", "requesting_state", "exchange_id", unique=True),
+    Index("ix_cooperation_request_retention", "retention_until"),
 )
 
 request_history = Table(
@@ -226,4 +232,35 @@ signature_nonce = Table(
     metadata,
     Column("nonce", String(100), primary_key=True),
     Column("seen_at", UTCDateTime(), nullable=False, index=True),
+)
+
+# Every read, export or forward of a request's data, allowed or denied (DP-P8): the DPO's
+# register. Written in the same transaction as the access's audit entry.
+data_access = Table(
+    "data_access",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("user_id", String(ID), nullable=False),
+    Column("request_id", String(ID), ForeignKey("cooperation_request.id"), nullable=False),
+    Column("purpose_code", String(40), nullable=False),
+    # ``read``, ``export`` or ``forward``; ``allowed`` or ``denied`` (with the code why).
+    Column("action", String(12), nullable=False),
+    Column("outcome", String(12), nullable=False),
+    Column("code", String(40), nullable=False),
+    Column("recipient_state", String(2)),
+    Index("ix_data_access_request", "request_id", "at"),
+    Index("ix_data_access_at", "at"),
+)
+
+# What remains of a request whose data were erased at their retention date: the digest of the
+# erased content and the record, signed by the node's key where it has one.
+deletion_record = Table(
+    "deletion_record",
+    metadata,
+    Column("request_id", String(ID), ForeignKey("cooperation_request.id"), primary_key=True),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("record", Text, nullable=False),
+    Column("signed", Boolean, nullable=False),
 )

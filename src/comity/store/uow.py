@@ -16,6 +16,10 @@ from comity.store.account_repositories import (
     SQLUserRepository,
 )
 from comity.store.audit_log import SQLAuditLog
+from comity.store.data_protection_repositories import (
+    SQLDataAccessRepository,
+    SQLDeletionRecordRepository,
+)
 from comity.store.request_repository import SQLDeadlineRepository, SQLRequestRepository
 from comity.store.transport_repositories import (
     SQLEvidenceRepository,
@@ -45,6 +49,8 @@ class SQLAlchemyUnitOfWork:
         self.evidences = SQLEvidenceRepository(self.session)
         self.quarantine = SQLQuarantineRepository(self.session)
         self.nonces = SQLNonceRepository(self.session)
+        self.accesses = SQLDataAccessRepository(self.session)
+        self.deletions = SQLDeletionRecordRepository(self.session)
         self._staged: list[Event] = []
         return self
 
