@@ -12,6 +12,7 @@ import os
 import secrets
 import signal
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -27,7 +28,7 @@ from comity.domain.catalogue import Catalogue
 from comity.domain.directory import Directory
 from comity.domain.errors import DirectoryError, DomainError
 from comity.federation_setup import build_federation, check_call
-from comity.services import delivery
+from comity.services import data_protection, delivery
 from comity.services.context import NoFaults, ServiceContext
 from comity.store import migrate
 from comity.store.engine import make_engine, make_session_factory
@@ -35,6 +36,9 @@ from comity.store.uow import SQLAlchemyUnitOfWork
 from comity.transport.peer_client import HttpPeerClient
 
 log = logging.getLogger("comity.node")
+
+# How often the node's background thread erases data past their retention date.
+SWEEP_INTERVAL = 3600.0
 
 
 class SystemClock:
@@ -116,8 +120,13 @@ class Container:
 
     def run_relay(self, stop: threading.Event) -> None:
         """Deliver the outbox until ``stop`` is set: right away while there is work, then
-        every ``relay_interval`` seconds. Trust problems hold the messages; they are logged."""
+        every ``relay_interval`` seconds. Trust problems hold the messages; they are logged.
+        The same thread erases data past their retention date, at most once an hour."""
+        last_sweep: float | None = None
         while not stop.is_set():
+            if last_sweep is None or time.monotonic() - last_sweep >= SWEEP_INTERVAL:
+                last_sweep = time.monotonic()
+                self.sweep_retention()
             try:
                 busy = delivery.deliver_due(self.services) > 0
             except DomainError as error:
@@ -128,6 +137,14 @@ class Container:
                 busy = False
             if not busy:
                 stop.wait(self.settings.relay_interval)
+
+    def sweep_retention(self) -> int:
+        """Erase every request's data past its retention date; failures are logged."""
+        try:
+            return data_protection.sweep(self.services)
+        except Exception:
+            log.exception("retention sweep failed; it runs again in an hour")
+            return 0
 
     def upgrade_database(self) -> None:
         """Apply the migrations the database lacks."""
@@ -158,6 +175,7 @@ def build(settings: Settings) -> Container:
         ),
         state=settings.state,
         token_lifetime=timedelta(minutes=settings.token_lifetime_minutes),
+        retention=timedelta(days=settings.retention_days),
         federation=wired[0] if wired else None,
         faults=CrashPoints(settings.fault_at) if settings.test_faults else NoFaults(),
     )

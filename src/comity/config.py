@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     test_faults: bool = False
     fault_at: str | None = None
     token_lifetime_minutes: int = Field(default=480, ge=1, le=7 * 24 * 60)
+    # How long requests' data are kept before they are erased (DP-S6, DP-P5).
+    retention_days: int = Field(default=5 * 365, ge=1, le=100 * 365)
     # Smaller argon2 costs are for tests only; the defaults follow the library's guidance.
     argon2_time_cost: int | None = None
     argon2_memory_cost: int | None = None

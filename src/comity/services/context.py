@@ -54,5 +54,7 @@ class ServiceContext:
     hasher: PasswordHasher
     state: str
     token_lifetime: timedelta = timedelta(hours=8)
+    # How long a request's data are kept before the retention sweep erases them (DP-S6).
+    retention: timedelta = timedelta(days=5 * 365)
     federation: Federation | None = None
     faults: FaultPoints = field(default_factory=NoFaults)

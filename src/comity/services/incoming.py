@@ -32,6 +32,7 @@ from comity.domain.events import DeliveryEvidence, MessageAccepted, MessageRefus
 from comity.domain.fields import parse_instant
 from comity.domain.messages import Message, OriginalBody, StepBody, SubmitBody
 from comity.domain.requests import CooperationRequest, Draft
+from comity.domain.usage import policy_for
 from comity.domain.values import Side
 from comity.domain.workflow import Status
 from comity.services.context import ServiceContext
@@ -244,6 +245,7 @@ def _register_request(
     )
     request.exchange_id = body.exchange_id
     request.remote_status = Status.SENT
+    request.usage_policy = policy_for(request, profile, now=now, retention=ctx.retention)
     uow.requests.add(request)
     return request
 

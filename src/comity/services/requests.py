@@ -28,6 +28,7 @@ from comity.domain.legal.case import RequestedSideFacts
 from comity.domain.legal.findings import Finding
 from comity.domain.legal.refusal import check_refusal
 from comity.domain.requests import CooperationRequest, Draft
+from comity.domain.usage import policy_for
 from comity.domain.values import Availability, Side
 from comity.domain.workflow import Status, check_transition
 from comity.services import assessments, outgoing
@@ -89,6 +90,7 @@ def create_draft(ctx: ServiceContext, *, actor: User, command: CreateDraft) -> R
             actor=actor,
             now=now,
         )
+        request.usage_policy = policy_for(request, profile, now=now, retention=ctx.retention)
         uow.requests.add(request)
         view = persist(ctx, uow, request, rtype)
         uow.commit()
@@ -115,6 +117,14 @@ def edit_draft(ctx: ServiceContext, *, actor: User, command: EditDraft) -> Reque
             now=ctx.clock.now(),
             fields_patch=command.fields_patch,
             header=header,
+        )
+        # A draft's purpose and profile may still change: its policy follows them until it is
+        # sent, its retention counted from its creation.
+        request.usage_policy = policy_for(
+            request,
+            ctx.catalogue.profile(request.profile),
+            now=request.created_at,
+            retention=ctx.retention,
         )
         uow.requests.save(request)
         view = persist(ctx, uow, request, rtype)
@@ -217,6 +227,7 @@ def record_incoming(ctx: ServiceContext, *, command: RecordIncoming, actor_id: s
             actor_id=actor_id,
             now=now,
         )
+        request.usage_policy = policy_for(request, profile, now=now, retention=ctx.retention)
         uow.requests.add(request)
         view = persist(ctx, uow, request, rtype)
         uow.commit()
