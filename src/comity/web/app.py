@@ -10,7 +10,16 @@ from fastapi.responses import RedirectResponse
 from comity import __version__
 from comity.bootstrap import Container, published_catalogue_schema
 from comity.web import errors
-from comity.web.api import assessments, auth, catalogue, deadlines, directory, inbox, requests
+from comity.web.api import (
+    assessments,
+    auth,
+    catalogue,
+    data_protection,
+    deadlines,
+    directory,
+    inbox,
+    requests,
+)
 from comity.web.api.schemas import ProblemOut
 from comity.web.limits import BodyLimitMiddleware, SecurityHeadersMiddleware
 
@@ -51,6 +60,7 @@ def create_app(container: Container) -> FastAPI:
     api.include_router(inbox.router)
     api.include_router(directory.router)
     api.include_router(assessments.router)
+    api.include_router(data_protection.router)
 
     @api.get("/catalogue-schema", tags=["catalogue"])
     def catalogue_file_schema() -> dict[str, Any]:

@@ -12,7 +12,7 @@ from comity.domain.commands import CreateDraft, EditDraft, MoveRequest
 from comity.domain.delivery import MessageType, Stage
 from comity.domain.values import Channel, Side
 from comity.domain.workflow import Status, allowed_next
-from comity.services import exchange
+from comity.services import data_protection, exchange
 from comity.services import requests as service
 from comity.services.ports import RequestQuery
 from comity.web.api.schemas import (
@@ -110,11 +110,37 @@ def search(
     return RequestList(items=items, count=len(items), limit=limit, offset=offset)
 
 
-@router.get("/{request_id}", response_model=RequestOut, responses=_ERRORS)
-def read(request_id: str, ctx: Context, user: CurrentUser) -> RequestOut:
-    """One request with its history, completeness report and deadlines."""
+_READ_ERRORS: dict[int | str, dict[str, object]] = {
+    **_ERRORS,
+    403: {
+        "model": ProblemOut,
+        "description": "Another purpose than the request's (PURPOSE_DENIED)",
+    },
+    410: {"model": ProblemOut, "description": "Past the retention date (RETENTION_EXPIRED)"},
+}
+
+
+@router.get("/{request_id}", response_model=RequestOut, responses=_READ_ERRORS)
+def read(
+    request_id: str,
+    ctx: Context,
+    user: CurrentUser,
+    purpose: Annotated[
+        str | None,
+        Query(
+            pattern=r"^[a-z][a-z0-9_]{0,39}$",
+            description="The purpose code the data are read for; the request's own by default",
+        ),
+    ] = None,
+) -> RequestOut:
+    """One request with its history, completeness report and deadlines.
+
+    Reading is a use of the data: only under the request's purpose or one granted by an
+    accepted ``additional_use`` request, and only until the retention date. Every reading,
+    allowed or refused, is in the DPO's register."""
     # The first read by the requested State's officer is its retrieval (a REM evidence).
-    return _full(ctx, exchange.retrieve(ctx, actor=user, request_id=request_id))
+    view = data_protection.read(ctx, actor=user, request_id=request_id, purpose_code=purpose)
+    return _full(ctx, view)
 
 
 @router.patch("/{request_id}", response_model=RequestOut, responses=_ERRORS)
