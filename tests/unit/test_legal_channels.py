@@ -633,3 +633,27 @@ def test_a_data_target_field_without_categories_admits_none() -> None:
     bare = replace(spec, items=replace(spec.items, fields=()))
     rtype = replace(rtype, fields=(*(f for f in rtype.fields if f.name != "data_targets"), bare))
     assert channels.type_categories(rtype) == frozenset()
+
+
+def test_the_judicial_authorisation_finding_names_only_the_sensitive_categories() -> None:
+    from tests.legal_builders import a_case, finding
+
+    case = a_case(
+        "mla",
+        fields={
+            "data_categories": ["subscriber", "traffic"],
+            "data_targets": [
+                {
+                    "description": "Account holder and connection logs",
+                    "identifiers": ["account 88412"],
+                    "date_from": "2026-01-01",
+                    "date_to": "2026-02-01",
+                    "data_categories": ["subscriber"],
+                }
+            ],
+        },
+    )
+    found = finding(case, "JUDICIAL_AUTHORISATION_REQUIRED")
+    # The subscriber-only target does not need a judge; only the request-wide traffic does.
+    assert "fields.data_targets[0].data_categories" not in found.paths
+    assert "fields.data_categories" in found.paths
