@@ -611,3 +611,46 @@ def test_blocking_findings_stop_approval_unless_overridden_in_writing(
     assert step.to_status is Status.APPROVED
     assert step.detail["override"]["justification"].startswith("Minister's")
     assert "TRANSFER_RESTRICTED_BY_STATE" in step.detail["override"]["codes"]
+
+
+def test_accepted_conditions_become_obligations_on_both_copies(nodes) -> None:
+    xa, xb = nodes["XA"], nodes["XB"]
+    request_id = approved(xa)
+    exchange.send(xa.ctx, actor=xa.people["approver"], request_id=request_id)
+    relay(xa)
+    theirs = the_copy(xb, request_id).id
+    executor = xb.people["executor"]
+    for step in (Status.REGISTERED, Status.UNDER_ASSESSMENT):
+        requests.process(xb.ctx, actor=executor, command=MoveRequest(theirs, step))
+    conditions = "Use only in proceedings 2026/17; no onward transfer."
+    requests.process(
+        xb.ctx,
+        actor=executor,
+        command=MoveRequest(
+            theirs, Status.CONDITIONS_PROPOSED, "On conditions", {"conditions": conditions}
+        ),
+    )
+    relay(xb)
+    assert _status(xa, request_id) is Status.CONDITIONS_PROPOSED
+    exchange.accept_conditions(xa.ctx, actor=xa.people["approver"], request_id=request_id)
+    relay(xa)
+    mine = requests.get(xa.ctx, actor=xa.people["drafter"], request_id=request_id).request
+    copy = the_copy(xb, request_id)
+    assert mine.status is Status.ACCEPTED and copy.status is Status.ACCEPTED
+    assert [o.conditions for o in mine.obligations()] == [conditions]
+    assert [o.conditions for o in copy.obligations()] == [conditions]
+    from starlette.testclient import TestClient
+
+    from comity.web.app import create_app
+    from tests.federation_harness import PASSWORD
+
+    with TestClient(create_app(xa.container)) as client:
+        token = client.post(
+            "/api/v1/auth/token", json={"username": "drafter", "password": PASSWORD}
+        ).json()["access_token"]
+        shown = client.get(
+            f"/api/v1/requests/{request_id}", headers={"Authorization": f"Bearer {token}"}
+        ).json()
+    assert shown["obligations"][0]["conditions"] == conditions
+    assert shown["usage_policy"]["originating_state"] == "XB"
+    assert shown["usage_policy"]["onward_transfer"] == "prohibited"

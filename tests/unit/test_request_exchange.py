@@ -200,7 +200,6 @@ def test_the_requested_side_takes_the_request_sent_again_as_the_information_supp
         (S.MORE_INFO_REQUESTED, S.EXPIRED),
         (S.RECEIVED, S.REGISTERED),
         (S.UNDER_ASSESSMENT, S.ACCEPTED),
-        (S.CONDITIONS_PROPOSED, S.ACCEPTED),
         (S.CONDITIONS_PROPOSED, S.REFUSED),
         (S.ACCEPTED, S.IN_EXECUTION),
         (S.IN_EXECUTION, S.EXECUTED),
@@ -291,3 +290,38 @@ def test_a_step_keeps_its_detail_in_the_history() -> None:
 def test_a_step_without_detail_has_an_empty_detail() -> None:
     request = requested(S.REGISTERED)
     assert request.history[-1].detail == {}
+
+
+# -- conditions accepted become obligations ---------------------------------------------------
+
+
+def test_accepted_conditions_mirror_into_acceptance_and_become_obligations() -> None:
+    request = requested(*REQUESTED_PATHS[S.UNDER_ASSESSMENT])
+    request.move(
+        to=S.CONDITIONS_PROPOSED,
+        actor_id="executor",
+        now=LATER,
+        reason="On conditions",
+        detail={"conditions": "No use in other proceedings without consent."},
+    )
+    assert request.obligations() == ()
+    moved = request.apply_remote(status=S.ACCEPTED, actor_id="state:XA", now=LATER)
+    assert moved is True and request.status is S.ACCEPTED
+    (obligation,) = request.obligations()
+    assert obligation.conditions == "No use in other proceedings without consent."
+    assert obligation.accepted_at == LATER
+
+
+def test_conditions_declined_or_replaced_bind_nobody() -> None:
+    request = requested(*REQUESTED_PATHS[S.UNDER_ASSESSMENT])
+    request.move(to=S.CONDITIONS_PROPOSED, actor_id="e", now=LATER, reason="Only if X")
+    request.move(to=S.REFUSED, actor_id="e", now=LATER, reason="Conditions declined")
+    assert request.obligations() == ()
+
+
+def test_conditions_given_only_as_reasons_are_kept_as_the_obligation() -> None:
+    request = requesting(*SENDING)
+    request.apply_remote(status=S.CONDITIONS_PROPOSED, actor_id="state:XB", now=LATER,
+                         reason="Speciality applies.")  # fmt: skip
+    request.move(to=S.ACCEPTED, actor_id="approver", now=LATER)
+    assert [o.conditions for o in request.obligations()] == ["Speciality applies."]

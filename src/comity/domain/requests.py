@@ -44,6 +44,8 @@ _BEFORE_SENDING = frozenset({Status.DRAFT, Status.AWAITING_APPROVAL, Status.APPR
 # copy too, and sending the request again after a request for information supplies it.
 _REQUESTED_MIRROR: Mapping[tuple[Status, Status], Status] = {
     (Status.MORE_INFO_REQUESTED, Status.SENT): Status.INFO_SUPPLIED,
+    # The requesting State accepted the conditions proposed: they now bind it (UNTOC 18(26)).
+    (Status.CONDITIONS_PROPOSED, Status.ACCEPTED): Status.ACCEPTED,
     **{(current, Status.WITHDRAWN): Status.WITHDRAWN for current in Status},
 }
 
@@ -61,6 +63,16 @@ class HistoryEntry:
     # Structured particulars of the step: grounds and conditions of a decision, the questions
     # of a request for information, and whether the step mirrors the other State's.
     detail: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Obligation:
+    """Conditions the requested State set and the requesting State accepted: they bind the
+    requesting State in using what it receives (UNTOC art. 18(26), BC art. 27(6), 28(2))."""
+
+    conditions: str
+    proposed_at: datetime
+    accepted_at: datetime
 
 
 @dataclass(frozen=True)
@@ -377,6 +389,18 @@ class CooperationRequest:
         self.updated_at = now
         self.events.append(DataErased(actor_id, now, self.id, digest))
         return digest
+
+    def obligations(self) -> tuple[Obligation, ...]:
+        """Every set of conditions proposed and then accepted, on either side's copy."""
+        found: list[Obligation] = []
+        for proposed, following in zip(self.history, self.history[1:], strict=False):
+            if (
+                proposed.to_status is Status.CONDITIONS_PROPOSED
+                and following.to_status is Status.ACCEPTED
+            ):
+                conditions = proposed.detail.get("conditions") or proposed.reason
+                found.append(Obligation(str(conditions), proposed.at, following.at))
+        return tuple(found)
 
     def entered_at(self, status: Status) -> datetime | None:
         """When the request last entered ``status``, if it ever did."""

@@ -100,6 +100,14 @@ def supply_information(
     return move(ctx, actor, MoveRequest(request_id, Status.SENT, answers), Action.FOLLOW_UP)
 
 
+def accept_conditions(
+    ctx: ServiceContext, *, actor: User, request_id: str, reason: str = ""
+) -> RequestView:
+    """Accept the conditions the requested State proposed; they become obligations of this
+    State, on both copies of the request. (Declining them is withdrawing the request.)"""
+    return move(ctx, actor, MoveRequest(request_id, Status.ACCEPTED, reason), Action.FOLLOW_UP)
+
+
 def close(ctx: ServiceContext, *, actor: User, request_id: str, reason: str = "") -> RequestView:
     """Close a request this State made once it is executed, refused, withdrawn or expired."""
     return move(ctx, actor, MoveRequest(request_id, Status.CLOSED, reason), Action.FOLLOW_UP)

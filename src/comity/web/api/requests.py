@@ -24,6 +24,7 @@ from comity.web.api.schemas import (
     FindingOut,
     HistoryOut,
     IssueOut,
+    ObligationOut,
     OriginalOut,
     PatchRequest,
     ProblemOut,
@@ -34,6 +35,7 @@ from comity.web.api.schemas import (
     StateCode,
     TimelineItem,
     TransitionBody,
+    UsagePolicyOut,
 )
 from comity.web.deps import Context, CurrentUser
 
@@ -244,6 +246,19 @@ def close(
     return _fresh(ctx, user, exchange.close(ctx, actor=user, request_id=request_id, reason=reason))
 
 
+@router.post(
+    "/{request_id}/accept-conditions", response_model=RequestOut, responses=_EXCHANGE_ERRORS
+)
+def accept_conditions(
+    request_id: str, ctx: Context, user: CurrentUser, body: CloseBody | None = None
+) -> RequestOut:
+    """Accept the conditions the requested State proposed: they become this State's
+    obligations, shown on both copies (declining them is withdrawing the request)."""
+    reason = body.reason if body else ""
+    view = exchange.accept_conditions(ctx, actor=user, request_id=request_id, reason=reason)
+    return _fresh(ctx, user, view)
+
+
 @router.post("/{request_id}/original", response_model=RequestOut, responses=_EXCHANGE_ERRORS)
 def send_original(request_id: str, ctx: Context, user: CurrentUser) -> RequestOut:
     """Send the formal original of a request whose copy went ahead (channel ``copy_ahead``)."""
@@ -318,6 +333,15 @@ def _full(ctx: Context, view: service.RequestView) -> RequestOut:
         original=_original(view),
         timeline=_timeline(view),
         findings=[FindingOut.of(finding) for finding in view.findings],
+        obligations=[
+            ObligationOut(
+                conditions=item.conditions,
+                proposed_at=item.proposed_at,
+                accepted_at=item.accepted_at,
+            )
+            for item in request.obligations()
+        ],
+        usage_policy=UsagePolicyOut.of(request.usage_policy) if request.usage_policy else None,
         assessment_note=view.assessment_note,
     )
 

@@ -9,6 +9,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 
 from comity.domain.deadlines import Deadline
 from comity.domain.legal.findings import Finding, Severity
+from comity.domain.usage import UsagePolicy
 from comity.domain.values import Channel, Side, Urgency
 from comity.domain.workflow import Status
 
@@ -222,6 +223,45 @@ class FindingOut(BaseModel):
         )
 
 
+class ObligationOut(BaseModel):
+    """Conditions the requested State set and the requesting State accepted."""
+
+    conditions: str
+    proposed_at: datetime
+    accepted_at: datetime
+
+
+class UsagePolicyOut(BaseModel):
+    """The terms under which this node holds the request's data (statement Q7)."""
+
+    purpose: str
+    purpose_code: str
+    proceedings: list[str]
+    originating_state: str
+    onward_transfer: str
+    retention_until: datetime
+    confidential: bool
+    legal_hold: bool
+    additional_purposes: list[str]
+    onward_recipients: list[str]
+
+    @classmethod
+    def of(cls, policy: UsagePolicy) -> UsagePolicyOut:
+        """The API form of a policy (who may read it is decided by the request's access)."""
+        return cls(
+            purpose=policy.purpose,
+            purpose_code=policy.purpose_code,
+            proceedings=list(policy.proceedings),
+            originating_state=policy.originating_state,
+            onward_transfer=str(policy.onward_transfer),
+            retention_until=policy.retention_until,
+            confidential=policy.confidential,
+            legal_hold=policy.legal_hold,
+            additional_purposes=list(policy.additional_purposes),
+            onward_recipients=list(policy.onward_recipients),
+        )
+
+
 class RequestOut(RequestSummary):
     """A request with its content, completeness report, deadlines and history."""
 
@@ -247,6 +287,8 @@ class RequestOut(RequestSummary):
     # requested side), or why it was not assessed.
     findings: list[FindingOut] = Field(default_factory=list)
     assessment_note: str = ""
+    obligations: list[ObligationOut] = Field(default_factory=list)
+    usage_policy: UsagePolicyOut | None = None
 
 
 class RequestList(BaseModel):
