@@ -611,6 +611,40 @@ def test_blocking_findings_stop_approval_unless_overridden_in_writing(
     assert step.to_status is Status.APPROVED
     assert step.detail["override"]["justification"].startswith("Minister's")
     assert "TRANSFER_RESTRICTED_BY_STATE" in step.detail["override"]["codes"]
+    # The override covers exactly that finding, so the request may now leave.
+    sent = exchange.send(ctx, actor=people["approver"], request_id=request_id)
+    assert sent.request.status is Status.SENT
+
+
+def test_a_restriction_declared_after_approval_stops_the_send(nodes, tmp_path: Path) -> None:
+    from comity import federation_setup
+    from comity.domain.errors import BlockingFindingsError
+    from tests.federation_harness import sign_and_install
+
+    xa = nodes["XA"]
+    request_id = approved(xa)
+    federation_setup.write_particulars(
+        xa.settings,
+        {
+            "name": "State XA",
+            "declarations": {
+                "extradites_nationals": False,
+                "traffic_data_requires_judicial_authorisation": False,
+                "accepts_electronic_originals": True,
+                "political_offence_exception": True,
+                "cross_border_transfer_restrictions": [{"to": "XB", "ground": "defence"}],
+            },
+        },
+    )
+    now = datetime.now(UTC)
+    states = {s: n.settings for s, n in nodes.items()}
+    sign_and_install(
+        tmp_path, states, sequence=2, issued_at=now, next_update=now + timedelta(days=9)
+    )
+    with pytest.raises(BlockingFindingsError):
+        exchange.send(xa.ctx, actor=xa.people["approver"], request_id=request_id)
+    assert _status(xa, request_id) is Status.APPROVED
+    assert _message_ids(xa) == []
 
 
 def test_accepted_conditions_become_obligations_on_both_copies(nodes) -> None:

@@ -9,12 +9,18 @@ from dataclasses import replace
 from comity.domain.access import Action, User
 from comity.domain.commands import MoveRequest
 from comity.domain.delivery import MessageType, Stage
-from comity.domain.errors import DirectoryError, IllegalTransitionError, TrustError
+from comity.domain.errors import (
+    BlockingFindingsError,
+    DirectoryError,
+    IllegalTransitionError,
+    TrustError,
+)
 from comity.domain.events import DeliveryEvidence, RequestRetrieved
 from comity.domain.messages import OriginalBody, SubmitBody
+from comity.domain.requests import CooperationRequest
 from comity.domain.values import Channel, Side
 from comity.domain.workflow import Status
-from comity.services import outgoing
+from comity.services import assessments, outgoing
 from comity.services.context import ServiceContext
 from comity.services.ports import Evidence
 from comity.services.requests import RequestView, get, load, move, persist
@@ -60,12 +66,33 @@ def _submission_rejected(
         uow.commit()
 
 
+def _check_law_again(ctx: ServiceContext, request: CooperationRequest) -> None:
+    """Nothing leaves that the law blocks now (a State's transfer restriction declared since the
+    approval, say) unless the approver overrode exactly that finding in writing."""
+    try:
+        findings = assessments.assess_request(ctx, request).findings
+    except DirectoryError:
+        return  # The trust check that follows refuses the send with its own reason.
+    overridden: set[str] = set()
+    for entry in request.history:
+        if entry.to_status is Status.APPROVED:
+            override = entry.detail.get("override")
+            codes = override.get("codes") if isinstance(override, dict) else None
+            overridden = {str(code) for code in codes} if isinstance(codes, list) else set()
+    blocking = tuple(
+        (f.code, f.message) for f in findings if f.blocking and f.code not in overridden
+    )
+    if blocking:
+        raise BlockingFindingsError(blocking)
+
+
 def _send(ctx: ServiceContext, actor: User, request_id: str) -> RequestView:
     now = ctx.clock.now()
     with ctx.uow() as uow:
         request = load(uow, actor, request_id, Action.SEND)
         # The workflow speaks first: trust is only asked about a request that may leave.
         request.mark_sent(actor_id=actor.id, now=now)
+        _check_law_again(ctx, request)
         directory = outgoing.trusted_directory(ctx, now)
         receiving = directory.state(request.requested_state).receiving_authority(
             request.type_code, request.channel
