@@ -373,3 +373,38 @@ def test_a_postponement_needs_a_review_date(seeded: Node) -> None:
     review = datetime(2030, 3, 1, tzinfo=UTC).isoformat()
     dated = _step(seeded, request_id, "postponed", reason="Own investigation.", due_at=review)
     assert dated.status_code == 200, dated.text
+
+
+def test_a_partial_acceptance_decides_item_by_item(seeded: Node) -> None:
+    request_id = _incoming(seeded)
+    for step in ("registered", "under_assessment"):
+        assert _step(seeded, request_id, step).status_code == 200
+    all_granted = _step(
+        seeded,
+        request_id,
+        "accepted_in_part",
+        items=[{"item": "Subscriber data", "decision": "granted"}],
+    )
+    assert all_granted.status_code == 422 and all_granted.json()["code"] == "DECISION_INVALID"
+    unexplained = _step(
+        seeded,
+        request_id,
+        "accepted_in_part",
+        items=[
+            {"item": "Subscriber data", "decision": "granted"},
+            {"item": "Content of the mailbox", "decision": "refused"},
+        ],
+    )
+    assert unexplained.status_code == 422
+    decided = _step(
+        seeded,
+        request_id,
+        "accepted_in_part",
+        items=[
+            {"item": "Subscriber data", "decision": "granted"},
+            {"item": "Content of the mailbox", "decision": "refused", "reason": "No court order"},
+        ],
+    )
+    assert decided.status_code == 200, decided.text
+    step = [i for i in decided.json()["timeline"] if i["kind"] == "status"][-1]
+    assert [item["decision"] for item in step["detail"]["items"]] == ["granted", "refused"]

@@ -6,9 +6,10 @@ recomputed deadlines and its audit entries are committed together, or not at all
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from comity.domain.access import Action, User, can_see, require
 from comity.domain.catalogue import RequestType
@@ -305,6 +306,8 @@ def _check_decision(ctx: ServiceContext, request: CooperationRequest, command: M
     detail = command.detail
     if command.to is Status.POSTPONED and not detail.get("due_at"):
         raise InvalidDecisionError("a postponement needs the date it will be reviewed (due_at)")
+    if command.to is Status.ACCEPTED_IN_PART:
+        _check_partial(detail, command.reason)
     if command.to is not Status.REFUSED:
         return
     consulted = bool(detail.get("consultation_not_appropriate")) or any(
@@ -319,6 +322,26 @@ def _check_decision(ctx: ServiceContext, request: CooperationRequest, command: M
             "this refusal is not valid: " + "; ".join(f.message for f in problems),
             tuple((f.code, f.message) for f in problems),
         )
+
+
+_GRANTED = frozenset({"granted", "granted_with_conditions"})
+
+
+def _check_partial(detail: Mapping[str, Any], reason: str) -> None:
+    """A partial acceptance says item by item what is granted and what is not, and why not
+    (R-EXT-PARTIAL, R-MLA-PARTIAL, R-MLA-REASONS)."""
+    items = detail.get("items")
+    decided = (
+        [item for item in items if isinstance(item, Mapping)] if isinstance(items, list) else []
+    )
+    granted = [item for item in decided if item.get("decision") in _GRANTED]
+    withheld = [item for item in decided if item.get("decision") not in _GRANTED]
+    if not granted or not withheld:
+        raise InvalidDecisionError(
+            "a partial acceptance lists the items granted and those refused or postponed"
+        )
+    if not reason.strip() and not all(str(item.get("reason") or "").strip() for item in withheld):
+        raise InvalidDecisionError("each item refused or postponed needs its reasons")
 
 
 def load(uow: UnitOfWork, actor: User, request_id: str, action: Action) -> CooperationRequest:

@@ -76,7 +76,8 @@ def create(body: CreateRequest, ctx: Context, user: CurrentUser, response: Respo
         ),
     )
     response.headers["Location"] = f"/api/v1/requests/{view.request.id}"
-    return _full(ctx, view)
+    # Read again so the answer carries the legal engine's findings as the officer drafts.
+    return _fresh(ctx, user, view)
 
 
 @router.get("", response_model=RequestList, responses=_ERRORS)
@@ -159,13 +160,13 @@ def edit(request_id: str, body: PatchRequest, ctx: Context, user: CurrentUser) -
             expected_version=body.version,
         ),
     )
-    return _full(ctx, view)
+    return _fresh(ctx, user, view)
 
 
 @router.post("/{request_id}/submit", response_model=RequestOut, responses=_ERRORS)
 def submit(request_id: str, ctx: Context, user: CurrentUser) -> RequestOut:
     """Submit for approval. Refused with ``INCOMPLETE_REQUEST`` and every missing path."""
-    return _full(ctx, service.submit(ctx, actor=user, request_id=request_id))
+    return _fresh(ctx, user, service.submit(ctx, actor=user, request_id=request_id))
 
 
 @router.post("/{request_id}/approve", response_model=RequestOut, responses=_ERRORS)
@@ -215,6 +216,8 @@ def transition(
         detail["due_at"] = body.due_at.isoformat()
     if body.consultation_not_appropriate:
         detail["consultation_not_appropriate"] = body.consultation_not_appropriate
+    if body.items is not None:
+        detail["items"] = [item.model_dump() for item in body.items]
     command = MoveRequest(request_id=request_id, to=body.to, reason=body.reason, detail=detail)
     return _fresh(ctx, user, service.process(ctx, actor=user, command=command))
 

@@ -75,6 +75,14 @@ class ApproveBody(Strict):
     override_justification: Reason = ""
 
 
+class ItemDecision(Strict):
+    """The decision on one item of a request decided in part (a measure, an offence)."""
+
+    item: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    decision: Literal["granted", "granted_with_conditions", "postponed", "refused"]
+    reason: Reason = ""
+
+
 class TransitionBody(Strict):
     """A step on a received request, with a decision's particulars where it has any."""
 
@@ -95,6 +103,11 @@ class TransitionBody(Strict):
     consultation_not_appropriate: Reason | None = Field(
         default=None,
         description="Why the requesting State was not consulted before this refusal",
+    )
+    items: list[ItemDecision] | None = Field(
+        default=None,
+        max_length=100,
+        description="For accepted_in_part: the decision on each item (measure or offence)",
     )
 
 
