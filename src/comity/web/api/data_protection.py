@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field, StringConstraints
 from comity.services import data_protection as service
 from comity.services.data_protection import ExportDocument
 from comity.services.ports import DataAccess
-from comity.web.api.schemas import ProblemOut, StateCode, Strict
+from comity.web.api.schemas import ProblemOut, StateCode, Strict, UsagePolicyOut
 from comity.web.deps import Context, CurrentUser
 
 router = APIRouter(tags=["data protection"])
@@ -27,22 +27,6 @@ class ForwardBody(Strict):
         default=None,
         description="The purpose code of the transfer; the request's own by default",
     )
-
-
-class UsagePolicyOut(BaseModel):
-    """The terms the data travel under."""
-
-    purpose: str
-    purpose_code: str
-    proceedings: list[str]
-    originating_state: str
-    authorised_authorities: list[str]
-    onward_transfer: str
-    retention_until: datetime
-    confidential: bool
-    legal_hold: bool
-    additional_purposes: list[str]
-    onward_recipients: list[str]
 
 
 class ExportOut(BaseModel):
@@ -69,7 +53,7 @@ class ExportOut(BaseModel):
             purpose_code=document.purpose_code,
             exported_at=document.exported_at,
             fields=document.fields,
-            usage_policy=UsagePolicyOut(**document.policy.as_record()),
+            usage_policy=UsagePolicyOut.of(document.policy),
         )
 
 

@@ -251,6 +251,7 @@ class UsagePolicyOut(BaseModel):
     purpose_code: str
     proceedings: list[str]
     originating_state: str
+    authorised_authorities: list[str]
     onward_transfer: str
     retention_until: datetime
     confidential: bool
@@ -266,6 +267,7 @@ class UsagePolicyOut(BaseModel):
             purpose_code=policy.purpose_code,
             proceedings=list(policy.proceedings),
             originating_state=policy.originating_state,
+            authorised_authorities=list(policy.authorised_authorities),
             onward_transfer=str(policy.onward_transfer),
             retention_until=policy.retention_until,
             confidential=policy.confidential,
