@@ -230,3 +230,19 @@ def test_text_outside_the_basic_plane_is_kept_exactly(seeded: Node) -> None:
     assert response.status_code == 201, response.text
     read = seeded.client.get(response.headers["location"], headers=seeded.headers("drafter"))
     assert read.json()["fields"]["purpose"] == purpose
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/deadlines?due_before=0001-01-01T00:00:00%2B00:01",
+        "/api/v1/requests?due_before=0001-01-01T00:00:00%2B00:01",
+        "/api/v1/deadlines?due_before=9999-12-31T23:59:59-00:01",
+    ],
+)
+def test_an_instant_utc_cannot_hold_is_invalid_input_not_a_server_error(
+    seeded: Node, path: str
+) -> None:
+    response = seeded.client.get(path, headers=seeded.headers("drafter"))
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == "VALIDATION_FAILED"

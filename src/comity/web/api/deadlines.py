@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime
 
 from comity.services import requests as service
-from comity.web.api.schemas import DeadlineList, DeadlineOut, ProblemOut
+from comity.web.api.schemas import DeadlineList, DeadlineOut, Instant, ProblemOut
 from comity.web.deps import Context, CurrentUser
 
 router = APIRouter(prefix="/deadlines", tags=["deadlines"])
@@ -20,7 +19,7 @@ router = APIRouter(prefix="/deadlines", tags=["deadlines"])
     responses={401: {"model": ProblemOut}, 422: {"model": ProblemOut}},
 )
 def due(
-    due_before: AwareDatetime,
+    due_before: Instant,
     ctx: Context,
     user: CurrentUser,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,

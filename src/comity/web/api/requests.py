@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
-from pydantic import AwareDatetime
 
 from comity.domain.access import User
 from comity.domain.commands import CreateDraft, EditDraft, MoveRequest
@@ -23,6 +22,7 @@ from comity.web.api.schemas import (
     DeadlineOut,
     FindingOut,
     HistoryOut,
+    Instant,
     IssueOut,
     ObligationOut,
     OriginalOut,
@@ -87,7 +87,7 @@ def search(
     status: Status | None = None,
     type_code: Annotated[str | None, Query(alias="type", max_length=60)] = None,
     state: StateCode | None = None,
-    due_before: AwareDatetime | None = None,
+    due_before: Instant | None = None,
     q: Annotated[str | None, Query(max_length=200, description="Full-text search")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from comity.domain.deadlines import Deadline
 from comity.domain.legal.findings import Finding, Severity
@@ -14,6 +14,19 @@ from comity.domain.values import Channel, Side, Urgency
 from comity.domain.workflow import Status
 
 StateCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+
+
+def _in_utc(value: datetime) -> datetime:
+    """The instant in UTC; an instant UTC cannot hold (year 1 at +00:01, say) is invalid input,
+    not a server error."""
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("the instant lies outside the range of UTC dates") from None
+
+
+# Every instant the API accepts: with a UTC offset, and representable in UTC.
+Instant = Annotated[AwareDatetime, AfterValidator(_in_utc)]
 Reason = Annotated[str, StringConstraints(max_length=5000)]
 GroundCode = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,59}$")]
 
@@ -93,7 +106,7 @@ class TransitionBody(Strict):
         Field(max_length=20, description="Refusal grounds codes, e.g. dual_criminality"),
     ] = None
     conditions: Reason | None = Field(default=None, description="Conditions of the decision")
-    due_at: AwareDatetime | None = Field(
+    due_at: Instant | None = Field(
         default=None,
         description=(
             "When the answer to a request for information is due, or when a postponement "
@@ -345,7 +358,7 @@ class DirectoryOut(BaseModel):
 class DeadlineList(BaseModel):
     """Deadlines falling due before a time."""
 
-    due_before: AwareDatetime
+    due_before: Instant
     items: list[DeadlineOut]
 
 
