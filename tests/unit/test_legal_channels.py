@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from comity.domain.legal import data_sought
 from comity.domain.legal.case import Case
 from comity.domain.legal.engine import specs
 from comity.domain.legal.findings import Finding, Severity
@@ -621,9 +622,9 @@ def test_fields_that_are_not_an_object_count_as_empty() -> None:
 
 def test_type_categories_come_from_the_catalogue() -> None:
     cat = catalogue()
-    assert channels.type_categories(cat.type("realtime_traffic")) == {"traffic"}
-    assert channels.type_categories(cat.type("subscriber_info")) == {"subscriber"}
-    assert channels.type_categories(cat.type("extradition")) == frozenset()
+    assert data_sought.type_categories(cat.type("realtime_traffic")) == {"traffic"}
+    assert data_sought.type_categories(cat.type("subscriber_info")) == {"subscriber"}
+    assert data_sought.type_categories(cat.type("extradition")) == frozenset()
 
 
 def test_a_data_target_field_without_categories_admits_none() -> None:
@@ -632,7 +633,7 @@ def test_a_data_target_field_without_categories_admits_none() -> None:
     assert spec is not None and spec.items is not None
     bare = replace(spec, items=replace(spec.items, fields=()))
     rtype = replace(rtype, fields=(*(f for f in rtype.fields if f.name != "data_targets"), bare))
-    assert channels.type_categories(rtype) == frozenset()
+    assert data_sought.type_categories(rtype) == frozenset()
 
 
 def test_the_judicial_authorisation_finding_names_only_the_sensitive_categories() -> None:

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from comity.domain.legal.case import Case, RequestedSideFacts
 from comity.domain.legal.findings import Severity
-from comity.domain.legal.refusal import GroundKind, check_refusal, refusal_grounds
+from comity.domain.legal.grounds import GroundKind
+from comity.domain.legal.refusal import check_refusal, refusal_grounds
 from tests.legal_builders import a_case, a_state, an_offence
 
 SEED, UNCC, BC = "ahc-2022-proposal", "uncc-2024", "budapest"

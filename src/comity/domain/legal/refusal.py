@@ -15,355 +15,33 @@ their ``SPECS``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from enum import StrEnum
 
 from comity.domain.legal.case import Case
 from comity.domain.legal.findings import Finding, FindingSpec, Severity
-
-EXTRADITION_TYPES = frozenset({"extradition", "provisional_arrest"})
-
-# Forms of cooperation that are mutual legal assistance in the sense of UNTOC 18 / UNCC 40 /
-# BC 25-34 (legal.md §1.1, T03-T12, T16, T17, T20-T22, T24, T27). Police cooperation,
-# spontaneous information, joint teams, transfers, consular action, asset return and workflow
-# messages have their own regimes and are not refused on the MLA grounds.
-MLA_TYPES = frozenset(
-    {
-        "mla",
-        "emergency_mla",
-        "preservation",
-        "traffic_disclosure",
-        "stored_data",
-        "realtime_traffic",
-        "interception",
-        "subscriber_info",
-        "emergency_disclosure",
-        "video_hearing",
-        "service_documents",
-        "temporary_transfer",
-        "freezing",
-        "confiscation",
-        "covert_investigation",
-        "civil_admin_assistance",
-    }
+from comity.domain.legal.grounds import (
+    ASSET_GROUNDS,
+    ASSET_TYPES,
+    CONFISCATION_OUTSIDE_CONVENTION,
+    CONVENTION_EXTRADITION,
+    ECE_EXTRADITION,
+    EXTRADITION_TYPES,
+    FISCAL_EXTRADITION,
+    MLA_DUAL_CRIMINALITY,
+    MLA_GROUNDS,
+    MLA_PROHIBITED,
+    MLA_TYPES,
+    POLITICAL_EXCLUDED,
+    POLITICAL_EXTRADITION,
+    PRESERVATION_DUAL_CRIMINALITY,
+    PRESERVATION_GROUNDS,
+    PRESERVATION_TYPES,
+    TREATY_EXTRADITION,
+    D,
+    M,
+    P,
+    RefusalGround,
+    define_ground,
 )
-
-# Expedited preservation and disclosure of preserved traffic data may only be refused on the
-# grounds of BC 29(4)-(5) and 30(2) (R-MLA-PRES-LIMIT).
-PRESERVATION_TYPES = frozenset({"preservation", "traffic_disclosure"})
-
-# Provisional measures on assets: the confiscation articles add their own grounds.
-ASSET_TYPES = frozenset({"freezing", "confiscation"})
-
-
-class GroundKind(StrEnum):
-    """How a ground binds the requested State (legal.md §2 modelling)."""
-
-    # The instrument says assistance "shall not" be granted.
-    MANDATORY_BAR = "mandatory_bar"
-    # "May refuse" or "no obligation": a person decides.
-    DISCRETIONARY = "discretionary"
-    # The instrument forbids a refusal resting on this ground alone.
-    PROHIBITED = "prohibited"
-
-
-@dataclass(frozen=True)
-class RefusalGround:
-    """One ground the requested State may (or, if prohibited, may not) invoke."""
-
-    code: str
-    title: str
-    kind: GroundKind
-    legal_basis: tuple[str, ...]
-
-
-def _ground(code: str, title: str, kind: GroundKind, *basis: str) -> RefusalGround:
-    return RefusalGround(code=code, title=title, kind=kind, legal_basis=basis)
-
-
-_D = GroundKind.DISCRETIONARY
-_M = GroundKind.MANDATORY_BAR
-_P = GroundKind.PROHIBITED
-
-# The statement's own list of extradition grounds (Q13), in its order. Q13 also says the grounds
-# should be those of the existing extradition treaties, in particular the ECE: its mandatory
-# bars for a final judgment (art. 9) and lapse of time (art. 10) are kept as such.
-_CONVENTION_EXTRADITION = (
-    _ground(
-        "lis_pendens",
-        "The requested State is prosecuting the person for the same offence",
-        _D,
-        "Statement Q13",
-        "ECE art. 8",
-    ),
-    _ground(
-        "ne_bis_in_idem",
-        "The requested State has given a final judgment for the same offence",
-        _M,
-        "Statement Q13",
-        "ECE art. 9",
-    ),
-    _ground(
-        "discrimination",
-        "The request aims to prosecute or punish the person on discriminatory grounds or is "
-        "politically motivated",
-        _D,
-        "Statement Q13",
-        "UNTOC art. 16(14)",
-        "UNCAC art. 44(15)",
-    ),
-    _ground(
-        "essential_interests",
-        "Extradition would prejudice the requested State's sovereignty, security, public order "
-        "or other essential interests",
-        _D,
-        "Statement Q13",
-    ),
-    _ground(
-        "death_penalty",
-        "The offence is punishable by death and the assurances given are not sufficient",
-        _D,
-        "Statement Q13",
-        "ECE art. 11",
-    ),
-    _ground(
-        "territoriality",
-        "The offence was committed in whole or in part in the requested State's territory",
-        _D,
-        "Statement Q13",
-        "ECE art. 7(1)",
-    ),
-    _ground(
-        "nationality",
-        "The person is a national of the requested State",
-        _D,
-        "Statement Q13",
-        "ECE art. 6(1)(a)",
-    ),
-    _ground(
-        "time_barred",
-        "Prosecution or punishment is barred by lapse of time",
-        _M,
-        "Statement Q13",
-        "ECE art. 10",
-    ),
-    # Q15: the statement accepts references to extradition treaties both States are parties to,
-    # but not a deferral to the requested State's domestic law.
-    _ground(
-        "extradition_treaty",
-        "A ground in an extradition treaty to which both States are parties",
-        _D,
-        "Statement Q15",
-    ),
-)
-
-# The UN and Budapest model: few grounds in the convention, the rest from domestic law and
-# treaties (UNTOC 16(7), UNCC 37(8), BC 24(5)).
-_TREATY_EXTRADITION = (
-    _ground(
-        "discrimination",
-        "The request aims to prosecute or punish the person on discriminatory grounds",
-        _D,
-        "UNTOC art. 16(14)",
-        "UNCAC art. 44(15)",
-        "UNCC art. 37(15)",
-    ),
-    _ground(
-        "nationality",
-        "The person is a national of the requested State (extradite or prosecute)",
-        _D,
-        "UNTOC art. 16(10)",
-        "UNCC art. 37(11)",
-        "BC art. 24(6)",
-    ),
-    _ground(
-        "domestic_treaty",
-        "A ground under the requested State's law or an applicable extradition treaty",
-        _D,
-        "UNTOC art. 16(7)",
-        "UNCAC art. 44(8)",
-        "UNCC art. 37(8)",
-        "BC art. 24(5)",
-    ),
-)
-
-# Where the European Convention on Extradition is one of the profile's instruments, its grounds
-# are treaty grounds the requested State may name directly.
-_ECE_EXTRADITION = (
-    _ground(
-        "lis_pendens", "The requested State is prosecuting for the same offence", _D, "ECE art. 8"
-    ),
-    _ground("ne_bis_in_idem", "A final judgment in the requested State", _M, "ECE art. 9"),
-    _ground("time_barred", "Barred by lapse of time", _M, "ECE art. 10"),
-    _ground("territoriality", "Committed in the requested State's territory", _D, "ECE art. 7(1)"),
-    _ground("death_penalty", "Death penalty without sufficient assurance", _D, "ECE art. 11"),
-)
-
-_FISCAL_EXTRADITION = _ground(
-    "fiscal",
-    "The offence is considered to involve fiscal matters",
-    _P,
-    "UNTOC art. 16(15)",
-    "UNCAC art. 44(16)",
-    "UNCC art. 37(16)",
-    "ECE art. 5",
-)
-
-# The MLA grounds a profile may list in ``mla_grounds`` (D09).
-_MLA_GROUNDS: Mapping[str, RefusalGround] = {
-    "form": _ground(
-        "form",
-        "The request does not conform to the requirements of the article",
-        _D,
-        "UNTOC art. 18(21)(a)",
-        "UNCC art. 40(21)(a)",
-    ),
-    "essential_interests": _ground(
-        "essential_interests",
-        "Execution would prejudice the requested State's sovereignty, security, public order or "
-        "other essential interests",
-        _D,
-        "Statement Q14",
-        "UNTOC art. 18(21)(b)",
-        "UNCC art. 40(21)(b)",
-        "BC art. 27(4)(b)",
-    ),
-    "domestic_prohibition": _ground(
-        "domestic_prohibition",
-        "The requested State's law bars the action for a similar domestic offence",
-        _D,
-        "UNTOC art. 18(21)(c)",
-        "UNCC art. 40(21)(c)",
-    ),
-    "legal_system": _ground(
-        "legal_system",
-        "Granting would be contrary to the requested State's legal system for mutual assistance",
-        _D,
-        "UNTOC art. 18(21)(d)",
-        "UNCC art. 40(21)(d)",
-    ),
-    "discrimination": _ground(
-        "discrimination",
-        "The request aims to prosecute or punish a person on discriminatory grounds",
-        _D,
-        "UNCC art. 40(22)",
-    ),
-    "political_offence": _ground(
-        "political_offence",
-        "The request concerns a political offence or an offence connected with one",
-        _D,
-        "BC art. 27(4)(a)",
-        "ECMA art. 2(a)",
-    ),
-    "domestic_treaty": _ground(
-        "domestic_treaty",
-        "A ground under the requested State's law or an applicable mutual assistance treaty",
-        _D,
-        "BC art. 25(4)",
-    ),
-}
-
-_MLA_DUAL_CRIMINALITY = _ground(
-    "dual_criminality",
-    "The conduct is not an offence in the requested State (coercive measures)",
-    _D,
-    "UNTOC art. 18(9)",
-    "UNCAC art. 46(9)(b)",
-    "BC art. 25(5)",
-)
-
-_MLA_PROHIBITED = (
-    _ground(
-        "fiscal",
-        "The offence is also considered to involve fiscal matters",
-        _P,
-        "UNTOC art. 18(22)",
-        "UNCAC art. 46(22)",
-        "UNCC art. 40(23)",
-        "BC art. 25(4)",
-    ),
-    _ground(
-        "bank_secrecy",
-        "Bank secrecy",
-        _P,
-        "UNTOC art. 18(8)",
-        "UNCAC art. 46(8)",
-        "UNTOC art. 12(6)",
-    ),
-)
-
-_PRESERVATION_GROUNDS = (
-    _ground(
-        "essential_interests",
-        "Execution would prejudice the requested State's sovereignty, security, public order or "
-        "other essential interests",
-        _D,
-        "BC art. 29(5)(b)",
-        "BC art. 30(2)(b)",
-        "UNCC art. 42",
-    ),
-    _ground(
-        "political_offence",
-        "The request concerns a political offence or an offence connected with one",
-        _D,
-        "BC art. 29(5)(a)",
-        "BC art. 30(2)(a)",
-    ),
-)
-
-# BC 29(4): a reservation lets a State refuse preservation for want of dual criminality, but
-# only for offences other than the convention's.
-_PRESERVATION_DUAL_CRIMINALITY = _ground(
-    "dual_criminality",
-    "Dual criminality cannot be fulfilled at the time of disclosure (offence outside the "
-    "convention, by reservation)",
-    _D,
-    "BC art. 29(4)",
-    "UNCC art. 42",
-)
-
-_ASSET_GROUNDS = (
-    _ground(
-        "insufficient_evidence",
-        "Sufficient evidence was not received in time, or the property is of minimal value",
-        _D,
-        "UNCAC art. 55(7)",
-    ),
-)
-
-_CONFISCATION_OUTSIDE_CONVENTION = _ground(
-    "offence_outside_convention",
-    "The offence is not one the convention covers",
-    _D,
-    "UNTOC art. 13(7)",
-)
-
-# Q16 (and the de-politicisation clauses UNCAC 44(4), UNCC 37(4)): convention offences are not
-# political offences, and cooperation is not refused on that ground alone.
-_POLITICAL_EXCLUDED = _ground(
-    "political_offence",
-    "Political offence (convention offences are never political offences)",
-    _P,
-    "Statement Q16",
-    "UNCAC art. 44(4)",
-)
-
-_POLITICAL_EXTRADITION: Mapping[str, RefusalGround] = {
-    "allowed": _ground(
-        "political_offence",
-        "The offence is regarded by the requested State as a political offence",
-        _M,
-        "ECE art. 3(1)",
-        "BC art. 24(5)",
-    ),
-    "per_domestic_law": _ground(
-        "political_offence",
-        "Political offence, where the requested State's law or a treaty provides for it",
-        _D,
-        "UNTOC art. 16(7)",
-        "UNCC art. 37(8)",
-    ),
-}
 
 # Consultation before refusing: instrument → (extradition clause, MLA clause, required). Where
 # the clause says "shall consult" the requested State must have consulted before a refusal on a
@@ -504,7 +182,7 @@ def _political_ground(case: Case, applied: RefusalGround | None) -> RefusalGroun
     profile excludes it for convention offences, ``applied`` where the requested State applies
     the exception, and none where it declared that it does not."""
     if case.flag("political_offence_exception") == "excluded_for_convention_offences":
-        return _POLITICAL_EXCLUDED
+        return POLITICAL_EXCLUDED
     if not case.requested.declarations.political_offence_exception:
         return None
     return applied
@@ -513,19 +191,19 @@ def _political_ground(case: Case, applied: RefusalGround | None) -> RefusalGroun
 def _extradition_grounds(case: Case) -> list[RefusalGround]:
     grounds: list[RefusalGround] = []
     if case.flag("extradition_grounds_source") == "convention_list":
-        grounds.extend(_CONVENTION_EXTRADITION)
+        grounds.extend(CONVENTION_EXTRADITION)
     else:
-        grounds.extend(_TREATY_EXTRADITION)
+        grounds.extend(TREATY_EXTRADITION)
         if "ECE" in case.profile.instruments:
-            grounds.extend(_ECE_EXTRADITION)
+            grounds.extend(ECE_EXTRADITION)
     # D29: where the requested State may extradite without dual criminality, its absence is a
     # ground it weighs; otherwise extradition is barred.
     waivable = bool(case.flag("extradition_dc_waivable", False))
     grounds.append(
-        _ground(
+        define_ground(
             "dual_criminality",
             "The conduct is not an offence under the requested State's law",
-            _D if waivable else _M,
+            D if waivable else M,
             *(
                 ("UNCC art. 37(1)", "UNCC art. 37(2)", "UNCAC art. 44(2)")
                 if waivable
@@ -534,11 +212,11 @@ def _extradition_grounds(case: Case) -> list[RefusalGround]:
         )
     )
     political = _political_ground(
-        case, _POLITICAL_EXTRADITION.get(str(case.flag("political_offence_exception")))
+        case, POLITICAL_EXTRADITION.get(str(case.flag("political_offence_exception")))
     )
     if political is not None:
         grounds.append(political)
-    grounds.append(_FISCAL_EXTRADITION)
+    grounds.append(FISCAL_EXTRADITION)
     return grounds
 
 
@@ -546,34 +224,34 @@ def _mla_grounds(case: Case) -> list[RefusalGround]:
     grounds: list[RefusalGround] = []
     political: RefusalGround | None
     if case.rtype.code in PRESERVATION_TYPES:
-        essential, applied = _PRESERVATION_GROUNDS
+        essential, applied = PRESERVATION_GROUNDS
         grounds.append(essential)
         allowed = case.flag("political_offence_exception") == "allowed"
         political = _political_ground(case, applied if allowed else None)
         if case.rtype.code == "preservation" and any(not o.in_convention for o in case.offences):
-            grounds.append(_PRESERVATION_DUAL_CRIMINALITY)
+            grounds.append(PRESERVATION_DUAL_CRIMINALITY)
     else:
         listed = tuple(case.flag("mla_grounds", ()) or ())
         grounds.extend(
-            _MLA_GROUNDS[code]
+            MLA_GROUNDS[code]
             for code in listed
-            if code in _MLA_GROUNDS and code != "political_offence"
+            if code in MLA_GROUNDS and code != "political_offence"
         )
         # A political-offence ground exists for mutual assistance only where the profile lists
         # it (BC 27(4)(a)); UNTOC 18 and UNCC 40 have none.
         listed_political = (
-            _MLA_GROUNDS["political_offence"] if "political_offence" in listed else None
+            MLA_GROUNDS["political_offence"] if "political_offence" in listed else None
         )
         political = _political_ground(case, listed_political)
         if case.rtype.coercive:
-            grounds.append(_MLA_DUAL_CRIMINALITY)
+            grounds.append(MLA_DUAL_CRIMINALITY)
         if case.rtype.code in ASSET_TYPES:
-            grounds.extend(_ASSET_GROUNDS)
+            grounds.extend(ASSET_GROUNDS)
         if case.rtype.code == "confiscation" and any(not o.in_convention for o in case.offences):
-            grounds.append(_CONFISCATION_OUTSIDE_CONVENTION)
+            grounds.append(CONFISCATION_OUTSIDE_CONVENTION)
     if political is not None:
         grounds.append(political)
-    grounds.extend(_MLA_PROHIBITED)
+    grounds.extend(MLA_PROHIBITED)
     return grounds
 
 
@@ -593,11 +271,11 @@ def refusal_grounds(case: Case) -> tuple[RefusalGround, ...]:
     else:
         citations = case.rtype.basis_under(case.profile.code).citations
         grounds = [
-            _ground(
+            define_ground(
                 "domestic_treaty",
                 "A ground under the instrument providing for this form of cooperation or the "
                 "requested State's law",
-                _D,
+                D,
                 *citations,
             )
         ]
@@ -650,7 +328,7 @@ def check_refusal(case: Case, grounds: Sequence[str], *, reasons: str) -> tuple[
                 )
             )
     valid = [available[code] for code in named if code in available]
-    if valid and all(ground.kind is _P for ground in valid):
+    if valid and all(ground.kind is P for ground in valid):
         for ground in valid:
             spec = _PROHIBITED_FINDINGS[ground.code]
             findings.append(
@@ -664,7 +342,7 @@ def check_refusal(case: Case, grounds: Sequence[str], *, reasons: str) -> tuple[
     citations, required = consultation_basis(case)
     # A consultation looks for conditions under which assistance can be given; it cannot lift a
     # mandatory bar, so a refusal resting on one needs none.
-    weighed = any(ground.kind is _D for ground in valid)
+    weighed = any(ground.kind is D for ground in valid)
     if required and weighed and not case.requested_side.consulted:
         findings.append(
             CONSULTATION_REQUIRED_BEFORE_REFUSAL.finding(

@@ -15,21 +15,18 @@ value may be missing or of the wrong type, and a wrong type counts as "not given
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from comity.domain.catalogue import RequestType
 from comity.domain.legal.case import Case
+from comity.domain.legal.data_sought import (
+    CONTENT,
+    SUBSCRIBER,
+    data_sought,
+    fields_of,
+    is_text,
+)
 from comity.domain.legal.findings import Finding, FindingSpec, Severity
 from comity.domain.values import Channel, Urgency
-
-SUBSCRIBER = "subscriber"
-TRAFFIC = "traffic"
-CONTENT = "content"
-# Categories that need a judicial authorisation and the judicial channel (statement Q24).
-SENSITIVE = frozenset({TRAFFIC, CONTENT})
-# A category that stands for every category ("all data"): it includes traffic and content.
-WILDCARDS = frozenset({"all", "any", "*"})
 
 # The members a judicial authorisation must name to count as given (catalogue field
 # ``judicial_authorisation``).
@@ -126,89 +123,6 @@ SPECS: tuple[FindingSpec, ...] = (
 )
 
 
-# -- reading the data sought --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DataSought:
-    """The data categories a request concerns, each with the input paths that name it.
-
-    ``stated`` comes from the fields; ``inherent`` from the type itself (its catalogue entry
-    admits only those categories), recorded under the path ``type``.
-    """
-
-    stated: Mapping[str, tuple[str, ...]]
-    inherent: frozenset[str]
-
-    @property
-    def categories(self) -> frozenset[str]:
-        """Every category concerned; a wildcard counts as traffic and content too."""
-        named = set(self.stated) | self.inherent
-        if named & WILDCARDS:
-            named |= SENSITIVE
-        return frozenset(named)
-
-    @property
-    def sensitive(self) -> frozenset[str]:
-        """The categories that need a judicial authorisation (traffic, content)."""
-        return self.categories & SENSITIVE
-
-    @property
-    def beyond_subscriber(self) -> frozenset[str]:
-        """Every category other than subscriber information."""
-        return self.categories - {SUBSCRIBER}
-
-    def paths(self, wanted: Iterable[str]) -> tuple[str, ...]:
-        """The input paths that name any of ``wanted`` (a wildcard names them all)."""
-        wanted = set(wanted)
-        found: set[str] = set()
-        for category, paths in self.stated.items():
-            if category in wanted or (category in WILDCARDS and wanted & SENSITIVE):
-                found.update(paths)
-        if self.inherent & wanted:
-            found.add("type")
-        return tuple(sorted(found))
-
-    def subscriber_only(self, rtype: RequestType) -> bool:
-        """True if only subscriber information is sought: stated so, or (nothing stated) the
-        type admits nothing else."""
-        if self.categories:
-            return self.categories == {SUBSCRIBER}
-        return type_categories(rtype) == {SUBSCRIBER}
-
-
-def type_categories(rtype: RequestType) -> frozenset[str]:
-    """The data categories the type's catalogue admits for its data targets (empty if it has
-    none)."""
-    targets = rtype.field("data_targets")
-    if targets is None or targets.items is None:
-        return frozenset()
-    spec = next((f for f in targets.items.fields if f.name == "data_categories"), None)
-    if spec is None or spec.items is None:
-        return frozenset()
-    return frozenset(spec.items.values)
-
-
-def data_sought(case: Case) -> DataSought:
-    """The data categories ``case`` concerns, from its fields and its type."""
-    stated: dict[str, set[str]] = {}
-    fields = _fields(case)
-    for category in _strings(fields.get("data_categories")):
-        stated.setdefault(category, set()).add("fields.data_categories")
-    for index, target in enumerate(_list(fields.get("data_targets"))):
-        if isinstance(target, Mapping):
-            path = f"fields.data_targets[{index}].data_categories"
-            for category in _strings(target.get("data_categories")):
-                stated.setdefault(category, set()).add(path)
-    own = type_categories(case.rtype)
-    # A type that admits nothing but traffic or content data is about them by nature.
-    inherent = own if own and own <= SENSITIVE else frozenset()
-    return DataSought(
-        stated={category: tuple(sorted(paths)) for category, paths in stated.items()},
-        inherent=inherent,
-    )
-
-
 # -- rules --------------------------------------------------------------------------------------
 
 
@@ -218,7 +132,7 @@ def judicial_authorisation(case: Case) -> Iterator[Finding]:
     sought = data_sought(case)
     if not sought.sensitive:
         return
-    missing = missing_authorisation(_fields(case))
+    missing = missing_authorisation(fields_of(case))
     if not missing:
         return
     if CONTENT in sought.sensitive:
@@ -266,7 +180,7 @@ def missing_authorisation(fields: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(
         f"fields.judicial_authorisation.{name}"
         for name in AUTHORISATION_MEMBERS
-        if not _text(value.get(name))
+        if not is_text(value.get(name))
     )
 
 
@@ -290,14 +204,14 @@ def police_channel_permitted(case: Case) -> Iterator[Finding]:
             "Only subscriber information is sought: it could also travel police to police, "
             "without mutual legal assistance."
         )
-    if _fields(case).get("ip_identification_only") is True:
+    if fields_of(case).get("ip_identification_only") is True:
         # Q24: identifying the user of an IP address at a given time may count as traffic
         # data in the requested State, which then needs judicial assistance.
         message += (
             " The requested State may treat identifying an IP address's user as traffic "
             "data, which would need judicial assistance."
         )
-    if _fields(case).get("evidential_use_intended") is True:
+    if fields_of(case).get("evidential_use_intended") is True:
         message += " Answers given police to police are often not admissible in court."
     yield POLICE_CHANNEL_PERMITTED.finding(
         Severity.INFO, message, ("channel", *sought.paths({SUBSCRIBER}))
@@ -349,11 +263,11 @@ def emergency_not_substantiated(case: Case) -> Iterator[Finding]:
     """An emergency without the facts of the emergency and how the assistance relates (Q12)."""
     if case.urgency is not Urgency.EMERGENCY:
         return
-    fields = _fields(case)
+    fields = fields_of(case)
     missing = tuple(
         f"fields.{name}"
         for name in ("emergency_facts", "emergency_nexus")
-        if not _text(fields.get(name))
+        if not is_text(fields.get(name))
     )
     if missing:
         yield EMERGENCY_NOT_SUBSTANTIATED.finding(
@@ -372,7 +286,7 @@ def original_to_follow(case: Case) -> Iterator[Finding]:
         return
     due = case.profile.durations.get("original_due")
     when = f" within {due.days} days" if due is not None else ""
-    via = _fields(case).get("copy_sent_via")
+    via = fields_of(case).get("copy_sent_via")
     if via in ("email", "interpol"):
         yield ORIGINAL_TO_FOLLOW.finding(
             Severity.INFO,
@@ -394,7 +308,7 @@ def transborder_access(case: Case) -> Iterator[Finding]:
     paths: list[str] = []
     if case.rtype.code == TRANSBORDER:
         paths.append("type")
-    if _fields(case).get("access_method") == TRANSBORDER_ACCESS_METHOD:
+    if fields_of(case).get("access_method") == TRANSBORDER_ACCESS_METHOD:
         paths.append("fields.access_method")
     if not paths or case.flag("transborder_access") is True:
         return
@@ -414,10 +328,10 @@ def transborder_access(case: Case) -> Iterator[Finding]:
 
 def language_not_accepted(case: Case) -> Iterator[Finding]:
     """The request's language is not one the requested State accepts."""
-    fields = _fields(case)
+    fields = fields_of(case)
     language = fields.get("language")
     accepted = {lang.lower() for lang in case.requested.languages}
-    if not accepted or not _text(language) or str(language).strip().lower() in accepted:
+    if not accepted or not is_text(language) or str(language).strip().lower() in accepted:
         return
     # A translation attached is the translation the requested State asked for.
     if fields.get("translation_attached") is True:
@@ -440,23 +354,3 @@ RULES: tuple[Callable[[Case], Iterable[Finding]], ...] = (
     transborder_access,
     language_not_accepted,
 )
-
-
-# -- defensive readers --------------------------------------------------------------------------
-
-
-def _fields(case: Case) -> Mapping[str, Any]:
-    return case.fields if isinstance(case.fields, Mapping) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _strings(value: Any) -> list[str]:
-    """The non-blank strings of a list, normalised to lower case; anything else is ignored."""
-    return [item.strip().lower() for item in _list(value) if _text(item)]
-
-
-def _text(value: Any) -> bool:
-    return isinstance(value, str) and bool(value.strip())

@@ -17,6 +17,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from comity.domain.legal.case import Case, StateFacts
+from comity.domain.legal.data_sought import (
+    WILDCARDS,
+    fields_of,
+    is_text,
+    list_of,
+    strings_of,
+)
 from comity.domain.legal.findings import Finding, FindingSpec, Severity
 
 # DP-S7: the purposes for which personal data may be received; the same values as the
@@ -29,7 +36,6 @@ PURPOSE_CODES = (
     "prevent_immediate_serious_threat",
 )
 # A data category that stands for every category: the opposite of minimisation (DP-S2).
-WILDCARDS = frozenset({"all", "any", "*"})
 
 PURPOSE_NOT_STATED = FindingSpec(
     code="PURPOSE_NOT_STATED",
@@ -116,12 +122,12 @@ def purpose_not_stated(case: Case) -> Iterator[Finding]:
     # without one (none today) is left to its own rules.
     if case.rtype.field("purpose") is None:
         return
-    fields = _fields(case)
+    fields = fields_of(case)
     problems: list[tuple[str, str]] = []
-    if not _text(fields.get("purpose")):
+    if not is_text(fields.get("purpose")):
         problems.append(("fields.purpose", "no purpose is stated"))
     code = fields.get("purpose_code")
-    if not _text(code):
+    if not is_text(code):
         problems.append(("fields.purpose_code", "no kind of purpose is given"))
     elif code not in PURPOSE_CODES:
         problems.append(
@@ -143,16 +149,16 @@ def purpose_not_stated(case: Case) -> Iterator[Finding]:
 
 def data_scope_unbounded(case: Case) -> Iterator[Finding]:
     """A data target with no date range, no data categories or a wildcard category (DP-S2)."""
-    fields = _fields(case)
+    fields = fields_of(case)
     stated = fields.get("data_categories")
-    if any(category in WILDCARDS for category in _strings(stated)):
+    if any(category in WILDCARDS for category in strings_of(stated)):
         yield DATA_SCOPE_UNBOUNDED.finding(
             Severity.BLOCKING,
             "The request asks for every category of data: name the categories needed.",
             ("fields.data_categories",),
         )
-    targets = _list(fields.get("data_targets"))
-    if _strings(stated) and not targets:
+    targets = list_of(fields.get("data_targets"))
+    if strings_of(stated) and not targets:
         yield DATA_SCOPE_UNBOUNDED.finding(
             Severity.BLOCKING,
             "Data categories are named but no data target says whose data, of which period.",
@@ -175,9 +181,9 @@ def _unbounded_target(index: int, target: Any) -> Iterator[Finding]:
     problems: list[tuple[str, str]] = [
         (f"{base}.{name}", f"no {label}")
         for name, label in (("date_from", "start date"), ("date_to", "end date"))
-        if not _text(target.get(name))
+        if not is_text(target.get(name))
     ]
-    categories = _strings(target.get("data_categories"))
+    categories = strings_of(target.get("data_categories"))
     if not categories:
         problems.append((f"{base}.data_categories", "no data categories"))
     elif any(category in WILDCARDS for category in categories):
@@ -254,12 +260,12 @@ def _onward_basis(case: Case, mode: str) -> tuple[str, ...]:
 
 def carries_personal_data(case: Case) -> bool:
     """True if the request names persons or seeks data (its answer then holds personal data)."""
-    fields = _fields(case)
+    fields = fields_of(case)
     return bool(
         case.persons
-        or _list(fields.get("persons"))
-        or _list(fields.get("data_targets"))
-        or _strings(fields.get("data_categories"))
+        or list_of(fields.get("persons"))
+        or list_of(fields.get("data_targets"))
+        or strings_of(fields.get("data_categories"))
     )
 
 
@@ -278,20 +284,3 @@ def _grounds(source: StateFacts, target: StateFacts) -> str:
 
 def _restrictions_path(state: StateFacts) -> str:
     return f"states.{state.code}.declarations.cross_border_transfer_restrictions"
-
-
-def _fields(case: Case) -> Mapping[str, Any]:
-    return case.fields if isinstance(case.fields, Mapping) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _strings(value: Any) -> list[str]:
-    """The non-blank strings of a list, normalised to lower case; anything else is ignored."""
-    return [item.strip().lower() for item in _list(value) if isinstance(item, str) and item.strip()]
-
-
-def _text(value: Any) -> bool:
-    return isinstance(value, str) and bool(value.strip())

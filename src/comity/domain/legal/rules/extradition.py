@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterable, Iterator
 
 from comity.domain.legal.case import Case
 from comity.domain.legal.findings import Finding, FindingSpec, Severity
+from comity.domain.legal.grounds import EXTRADITION_TYPES
 from comity.domain.legal.refusal import (
-    EXTRADITION_TYPES,
     POLITICAL_OFFENCE_EXCLUDED,
     cite,
     refusal_grounds,

@@ -16,11 +16,11 @@ from typing import Any
 
 from comity.domain.legal.case import Case
 from comity.domain.legal.findings import Finding, FindingSpec, Severity
+from comity.domain.legal.grounds import MLA_TYPES
 from comity.domain.legal.refusal import (
     BANK_SECRECY_NOT_A_GROUND,
     CONSULTATION_REQUIRED_BEFORE_REFUSAL,
     FISCAL_NOT_A_GROUND,
-    MLA_TYPES,
     REASONS_REQUIRED,
     REFUSAL_GROUND_NOT_AVAILABLE,
     consultation_basis,
