@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import ssl
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from comity.crypto.directory import (
 # Re-exported for the drivers, which may not import comity.crypto themselves.
 from comity.crypto.directory import VerifiedDirectory as VerifiedDirectory
 from comity.crypto.directory import build_directory_payload as build_directory_payload
+from comity.crypto.evidence import seal_package, verify_for_node
 from comity.crypto.http_signatures import RequestSigner, SignedCall, verify_call
 from comity.crypto.keys import (
     NodeKeys,
@@ -36,6 +37,7 @@ from comity.crypto.keys import (
     load_private_ed25519,
     public_jwk,
     write_private_key,
+    x25519_from_jwk,
 )
 from comity.crypto.node_envelopes import NodeEnvelopes
 from comity.crypto.tls import client_ssl_context, write_ca_bundle
@@ -50,6 +52,7 @@ from comity.domain.directory import (
     TransferRestriction,
 )
 from comity.domain.errors import DirectoryError
+from comity.domain.evidence import AcquisitionRecord, Manifest, VerifyReport
 from comity.domain.messages import Message
 from comity.domain.values import AuthorityKind
 from comity.services.context import Federation
@@ -338,3 +341,49 @@ def verify_directory_token(token: str, anchors_path: Path) -> VerifiedDirectory:
     """Verify a directory against the trust anchors pinned in ``anchors_path``."""
     anchors = TrustAnchors.load(anchors_path)
     return verify_directory(token, anchors)
+
+
+# --- Evidence packages (`comity evidence …`) -------------------------------------------------
+# Sealing and offline verification with the node's own keys and its installed directory; the
+# drivers reach the crypto recipes only through these functions.
+
+
+def seal_evidence(
+    settings: Settings,
+    paths: Sequence[Path],
+    *,
+    out_dir: Path,
+    recipient_state: str,
+    request_reference: str,
+    acquisition: AcquisitionRecord,
+    package_id: str,
+    now: datetime,
+    progress: Callable[[int], None] | None = None,
+) -> Manifest:
+    """Seal ``paths`` into ``out_dir``, signed by this node and encrypted to the recipient
+    State's published encryption key in the installed directory."""
+    keys = _keys(settings)
+    recipient = verified_directory(settings).directory.state(recipient_state).encryption_key
+    return seal_package(
+        paths,
+        out_dir=out_dir,
+        keys=keys,
+        recipient_kid=recipient.kid,
+        recipient_key=x25519_from_jwk(recipient.jwk),
+        sender_state=settings.state,
+        recipient_state=recipient_state,
+        request_reference=request_reference,
+        acquisition=acquisition,
+        now=now,
+        package_id=package_id,
+        progress=progress,
+    )
+
+
+def verify_evidence(settings: Settings, pkg: Path) -> VerifyReport:
+    """Verify a package offline against the installed directory: the signer must be a signing
+    key of the manifest's sender State. Contents are decrypted and checked too when the package
+    is addressed to this node's encryption key."""
+    return verify_for_node(
+        pkg, directory=verified_directory(settings).directory, keys=_keys(settings)
+    )

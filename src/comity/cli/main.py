@@ -5,7 +5,18 @@ from __future__ import annotations
 import typer
 
 from comity import __version__
-from comity.cli import catalogue, db, demo, directory, dp, legal, node, request, user
+from comity.cli import (
+    catalogue,
+    db,
+    demo,
+    directory,
+    dp,
+    evidence,
+    legal,
+    node,
+    request,
+    user,
+)
 
 app = typer.Typer(
     help=(
@@ -24,6 +35,7 @@ app.add_typer(demo.app, name="demo")
 app.add_typer(directory.app, name="directory")
 app.add_typer(legal.app, name="legal")
 app.add_typer(dp.app, name="dp")
+app.add_typer(evidence.app, name="evidence")
 
 
 @app.command("version")

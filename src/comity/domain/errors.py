@@ -34,6 +34,8 @@ DomainError
 ├── SchemaInvalidError            SCHEMA_INVALID    (a verified message breaks the wire schema)
 ├── MessageIdConflictError        MSGID_CONFLICT    (same message id, different bytes)
 ├── DirectoryError                DIRECTORY_INVALID (a directory document cannot be built/used)
+├── PackageUnsafeError            PACKAGE_UNSAFE    (an evidence input or manifest is unsafe)
+├── DigestMismatchError           DIGEST_MISMATCH   (evidence bytes differ from their digest)
 ├── BlockingFindingsError         BLOCKING_FINDINGS (approval without overriding a legal block)
 └── InvalidDecisionError          DECISION_INVALID (a refusal without valid grounds, reasons or
                                                     consultation; a postponement without review)
@@ -279,6 +281,20 @@ class DirectoryError(DomainError):
     """A directory document or State entry is missing, inconsistent or cannot be used."""
 
     code = "DIRECTORY_INVALID"
+
+
+class PackageUnsafeError(DomainError):
+    """An evidence input is not a regular file (symlink, device, FIFO, directory), or a
+    manifest is malformed or names a path that could escape the package (absolute, ``..``)."""
+
+    code = "PACKAGE_UNSAFE"
+
+
+class DigestMismatchError(DomainError):
+    """Evidence bytes do not match the digest the signed manifest gives for them: a chunk or
+    file altered, missing, truncated or out of place, or a Merkle root that does not add up."""
+
+    code = "DIGEST_MISMATCH"
 
 
 class BlockingFindingsError(DomainError):

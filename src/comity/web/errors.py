@@ -48,6 +48,8 @@ STATUS: dict[type[domain.DomainError], int] = {
     domain.SchemaInvalidError: 422,
     domain.MessageIdConflictError: 409,
     domain.DirectoryError: 422,
+    domain.PackageUnsafeError: 422,
+    domain.DigestMismatchError: 422,
     domain.BlockingFindingsError: 422,
     domain.InvalidDecisionError: 422,
 }

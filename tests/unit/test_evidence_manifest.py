@@ -1,0 +1,163 @@
+"""The evidence manifest: safe paths, the RFC 9162 Merkle root, strict documents."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from comity.domain.errors import PackageUnsafeError
+from comity.domain.evidence import (
+    AcquisitionRecord,
+    FileEntry,
+    Manifest,
+    check_package_id,
+    check_path,
+    chunk_count,
+    merkle_root,
+)
+
+
+def reference_mth(leaves: list[bytes]) -> bytes:
+    """RFC 9162 §2.1.1, written as the RFC states it: split at the largest power of two < n."""
+    if not leaves:
+        return hashlib.sha256(b"").digest()
+    if len(leaves) == 1:
+        return hashlib.sha256(b"\x00" + leaves[0]).digest()
+    k = 1
+    while k * 2 < len(leaves):
+        k *= 2
+    return hashlib.sha256(b"\x01" + reference_mth(leaves[:k]) + reference_mth(leaves[k:])).digest()
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 15, 16, 17, 31, 33])
+def test_merkle_root_matches_the_rfc_9162_definition(n: int) -> None:
+    leaves = [hashlib.sha256(bytes([i])).digest() for i in range(n)]
+    assert merkle_root(leaves) == reference_mth(leaves)
+
+
+def test_merkle_root_known_values() -> None:
+    # The empty tree and a single leaf, straight from the definition.
+    assert merkle_root([]).hex() == hashlib.sha256(b"").hexdigest()
+    leaf = b"\x00" * 32
+    assert merkle_root([leaf]) == hashlib.sha256(b"\x00" + leaf).digest()
+    # Order matters: swapping two leaves changes the root.
+    a, b = b"a" * 32, b"b" * 32
+    assert merkle_root([a, b]) != merkle_root([b, a])
+
+
+@pytest.mark.parametrize("path", ["a.bin", "dir/a.bin", "d/e/f.txt", "..a", "a..", "é.txt"])
+def test_safe_paths_pass(path: str) -> None:
+    assert check_path(path) == path
+
+
+@pytest.mark.parametrize(
+    "path", ["", "/etc/passwd", "../x", "a/../b", "a//b", "a/", "./a", "a/.", "a\x00b", "a\\b"]
+)
+def test_unsafe_paths_are_refused(path: str) -> None:
+    with pytest.raises(PackageUnsafeError):
+        check_path(path)
+
+
+def test_package_ids() -> None:
+    assert check_package_id("pkg-1.2:3_4") == "pkg-1.2:3_4"
+    for bad in ("", "a/b", "x" * 129, "é"):
+        with pytest.raises(PackageUnsafeError):
+            check_package_id(bad)
+
+
+def test_chunk_count() -> None:
+    assert [chunk_count(size, 4) for size in (0, 1, 4, 5, 8, 9)] == [0, 1, 1, 2, 2, 3]
+
+
+NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+DIGEST = "ab" * 32
+
+
+def manifest(sizes: list[int] = [5, 0, 8], chunk_size: int = 4) -> Manifest:  # noqa: B006
+    files, first = [], 0
+    for i, size in enumerate(sizes):
+        count = chunk_count(size, chunk_size)
+        files.append(FileEntry(f"f{i}.bin", size, "application/octet-stream", DIGEST, first, count))
+        first += count
+    chunks = tuple(hashlib.sha256(bytes([i])).hexdigest() for i in range(first))
+    return Manifest(
+        package_id="pkg-1",
+        sender_state="XA",
+        recipient_state="XB",
+        request_reference="REQ-1",
+        chunk_size=chunk_size,
+        chunks=chunks,
+        merkle_root=merkle_root([bytes.fromhex(c) for c in chunks]).hex(),
+        files=tuple(files),
+        acquisition=AcquisitionRecord(
+            "Officer A", NOW, "logical copy", "dd 9.4", "laptop S/N 1", "REQ-1"
+        ),
+        created_at=NOW,
+    )
+
+
+def test_round_trip_and_chunk_lengths() -> None:
+    m = manifest()
+    doc = m.to_document()
+    assert doc["created_at"] == "2025-03-01T12:00:00Z"
+    assert Manifest.from_document(doc) == m
+    assert list(m.chunk_lengths()) == [(0, 4), (1, 1), (2, 4), (3, 4)]
+    assert m.total_bytes == 13
+    assert m.file("f2.bin").first_chunk == 2
+    with pytest.raises(KeyError):
+        m.file("nope")
+
+
+def _mutations() -> list[tuple[str, Any]]:
+    return [
+        ("extra", lambda d: d.update(extra=1)),
+        ("missing", lambda d: d.pop("files")),
+        ("not-object", lambda d: d.update(acquisition=[])),
+        ("version", lambda d: d.update(version=2)),
+        ("bool", lambda d: d.update(chunk_size=True)),
+        ("chunk_size", lambda d: d.update(chunk_size=0)),
+        ("chunk", lambda d: d["chunks"].__setitem__(0, "AB" * 32)),
+        ("chunks-array", lambda d: d.update(chunks="x")),
+        ("root", lambda d: d.update(merkle_root=7)),
+        ("traversal", lambda d: d["files"][0].update(path="../../etc/passwd")),
+        ("absolute", lambda d: d["files"][0].update(path="/etc/passwd")),
+        ("duplicate", lambda d: d["files"][1].update(path="f0.bin")),
+        ("first_chunk", lambda d: d["files"][2].update(first_chunk=3)),
+        ("count", lambda d: d["files"][0].update(chunk_count=1)),
+        ("too-many", lambda d: d["chunks"].append("cd" * 32)),
+        ("text", lambda d: d.update(sender_state="")),
+        ("instant", lambda d: d.update(created_at="yesterday")),
+        ("naive", lambda d: d["acquisition"].update(acquired_at="2025-01-01T00:00:00")),
+        ("package_id", lambda d: d.update(package_id="a/b")),
+        ("negative", lambda d: d["files"][0].update(size=-1)),
+        ("file-extra", lambda d: d["files"][0].update(mode=0o777)),
+    ]
+
+
+@pytest.mark.parametrize(("name", "mutate"), _mutations(), ids=[n for n, _ in _mutations()])
+def test_strict_documents_refuse(name: str, mutate: Any) -> None:
+    doc = manifest().to_document()
+    mutate(doc)
+    with pytest.raises(PackageUnsafeError) as caught:
+        Manifest.from_document(doc)
+    assert "manifest" in caught.value.detail or "package id" in caught.value.detail
+
+
+def test_a_non_object_is_refused() -> None:
+    with pytest.raises(PackageUnsafeError, match="manifest is not an object"):
+        Manifest.from_document([])
+
+
+@given(
+    sizes=st.lists(st.integers(min_value=0, max_value=40), max_size=6),
+    chunk_size=st.integers(min_value=1, max_value=16),
+)
+def test_round_trip_property(sizes: list[int], chunk_size: int) -> None:
+    m = manifest(sizes, chunk_size)
+    assert Manifest.from_document(m.to_document()) == m
+    assert sum(length for _, length in m.chunk_lengths()) == sum(sizes)
