@@ -15,7 +15,8 @@ runner = CliRunner()
 
 def run(*args: str) -> tuple[int, str, str]:
     result = runner.invoke(app, list(args), env={"COLUMNS": "400", "NO_COLOR": "1"})
-    return result.exit_code, result.stdout, result.stderr
+    # Rich may wrap long lines (paths, digests) on a narrow console: fold whitespace.
+    return result.exit_code, " ".join(result.stdout.split()), " ".join(result.stderr.split())
 
 
 def test_seal_and_verify_through_the_cli(tmp_path: Path) -> None:
