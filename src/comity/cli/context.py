@@ -19,8 +19,10 @@ from comity.domain.errors import DomainError, IncompleteRequestError, InvalidFie
 P = ParamSpec("P")
 R = TypeVar("R")
 
-console = Console()
-errors = Console(stderr=True)
+# Messages are not re-wrapped by Rich: the terminal wraps them, and pipes and tests get whole
+# lines (paths and digests stay searchable).
+console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)
 
 DirOption = Annotated[
     Path,
