@@ -24,7 +24,7 @@ from comity.domain.directory import StateEntry
 from comity.domain.values import Role
 from comity.local_network import create_local_network
 from comity.services import users
-from comity.services.ports import PeerAnswer
+from comity.services.transport_ports import PeerAnswer
 from comity.transport.peer_client import _answer
 from comity.web.federation import create_federation_app
 

@@ -16,7 +16,7 @@ import pytest
 from comity.domain.delivery import RECEIPT_TYP, DeliveryStatus, RetryPolicy, Stage, receipt_payload
 from comity.domain.directory import StateEntry
 from comity.services import delivery, exchange, requests
-from comity.services.ports import PeerAnswer
+from comity.services.transport_ports import PeerAnswer
 from tests.federation_harness import FedNode
 from tests.integration.test_federation import approved
 

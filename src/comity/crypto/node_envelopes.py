@@ -11,7 +11,7 @@ from comity.crypto.jose import sign_compact, verify_compact
 from comity.crypto.keys import NodeKeys, ed25519_from_jwk, x25519_from_jwk
 from comity.domain.directory import Directory, StateEntry
 from comity.domain.errors import SignerUntrustedError
-from comity.services.ports import Opened
+from comity.services.transport_ports import Opened
 
 
 class NodeEnvelopes:

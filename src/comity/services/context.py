@@ -7,17 +7,8 @@ from datetime import timedelta
 
 from comity.domain.catalogue import Catalogue
 from comity.domain.delivery import RetryPolicy
-from comity.services.ports import (
-    Clock,
-    Envelopes,
-    FaultPoints,
-    IdFactory,
-    PasswordHasher,
-    PeerClient,
-    TrustStore,
-    UnitOfWorkFactory,
-    WireCodec,
-)
+from comity.services.ports import Clock, FaultPoints, IdFactory, PasswordHasher, UnitOfWorkFactory
+from comity.services.transport_ports import Envelopes, PeerClient, TrustStore, WireCodec
 
 
 class NoFaults:

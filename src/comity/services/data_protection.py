@@ -32,7 +32,8 @@ from comity.domain.usage import UsagePolicy, policy_for
 from comity.domain.values import Role
 from comity.services import exchange
 from comity.services.context import ServiceContext
-from comity.services.ports import DataAccess, DeletionRecord, UnitOfWork
+from comity.services.data_protection_ports import DataAccess, DeletionRecord
+from comity.services.ports import UnitOfWork
 from comity.services.requests import RequestView, load
 
 DELETION_TYP = "comity-deletion/1"

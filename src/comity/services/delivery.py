@@ -18,7 +18,8 @@ from comity.domain.events import DeliveryEvidence
 from comity.domain.workflow import Status
 from comity.services.context import ServiceContext
 from comity.services.outgoing import federation, trusted_directory
-from comity.services.ports import Evidence, PeerAnswer, UnitOfWork
+from comity.services.ports import UnitOfWork
+from comity.services.transport_ports import Evidence, PeerAnswer
 
 
 def deliver_due(ctx: ServiceContext, *, limit: int = 50) -> int:

@@ -22,8 +22,8 @@ from comity.domain.values import Channel, Side
 from comity.domain.workflow import Status
 from comity.services import assessments, outgoing
 from comity.services.context import ServiceContext
-from comity.services.ports import Evidence
 from comity.services.requests import RequestView, get, load, move, persist
+from comity.services.transport_ports import Evidence
 
 
 def send(ctx: ServiceContext, *, actor: User, request_id: str) -> RequestView:

@@ -37,8 +37,9 @@ from comity.domain.values import Side
 from comity.domain.workflow import Status
 from comity.services.context import ServiceContext
 from comity.services.outgoing import federation, trusted_directory
-from comity.services.ports import Evidence, InboxRecord, UnitOfWork
+from comity.services.ports import UnitOfWork
 from comity.services.requests import persist
+from comity.services.transport_ports import Evidence, InboxRecord
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ from comity.domain.requests import CooperationRequest
 from comity.domain.values import Side
 from comity.domain.workflow import Status
 from comity.services.context import Federation, ServiceContext
-from comity.services.ports import Evidence, UnitOfWork
+from comity.services.ports import UnitOfWork
+from comity.services.transport_ports import Evidence
 
 
 def federation(ctx: ServiceContext) -> Federation:

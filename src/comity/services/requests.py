@@ -34,7 +34,8 @@ from comity.domain.values import Availability, Side
 from comity.domain.workflow import Status, check_transition
 from comity.services import assessments, outgoing
 from comity.services.context import ServiceContext
-from comity.services.ports import Evidence, RequestQuery, UnitOfWork
+from comity.services.ports import RequestQuery, UnitOfWork
+from comity.services.transport_ports import Evidence
 
 
 @dataclass(frozen=True)

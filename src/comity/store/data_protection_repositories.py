@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from comity.services.ports import DataAccess, DeletionRecord
+from comity.services.data_protection_ports import DataAccess, DeletionRecord
 from comity.store.tables import cooperation_request, data_access, deletion_record, user_account
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from comity.domain.delivery import DeliveryStatus, MessageType, OutboundMessage, Stage
 from comity.domain.errors import ConcurrencyError
-from comity.services.ports import Evidence, InboxRecord
+from comity.services.transport_ports import Evidence, InboxRecord
 from comity.store.tables import (
     delivery_evidence,
     inbox_message,

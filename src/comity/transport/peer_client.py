@@ -11,7 +11,8 @@ import httpx2
 
 from comity.crypto.http_signatures import MESSAGES_PATH, RequestSigner
 from comity.domain.directory import Directory, StateEntry
-from comity.services.ports import Clock, PeerAnswer
+from comity.services.ports import Clock
+from comity.services.transport_ports import PeerAnswer
 
 
 class HttpPeerClient:

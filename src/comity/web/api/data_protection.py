@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from comity.services import data_protection as service
 from comity.services.data_protection import ExportDocument
-from comity.services.ports import DataAccess
+from comity.services.data_protection_ports import DataAccess
 from comity.web.api.schemas import ProblemOut, StateCode, Strict, UsagePolicyOut
 from comity.web.deps import Context, CurrentUser
 
