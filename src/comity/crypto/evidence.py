@@ -20,6 +20,7 @@ import mimetypes
 import os
 import stat
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
@@ -157,36 +158,28 @@ def seal_package(
     sealed = bytearray(chunk_size + TAG_BYTES)
     digests: list[str] = []
     files: list[FileEntry] = []
-    for path, name in zip(paths, names, strict=True):
-        fd, size = _open_input(path)
-        file_hash, first, read = hashlib.sha256(), len(digests), 0
-        try:
-            with os.fdopen(fd, "rb", buffering=0) as handle:
-                while True:
-                    length = handle.readinto(buffer)
-                    if not length:
-                        break
-                    plain = memoryview(buffer)[:length]
-                    file_hash.update(plain)
-                    digest = hashlib.sha256(plain).digest()
-                    index = len(digests)
-                    out = memoryview(sealed)[: length + TAG_BYTES]
-                    cipher.encrypt_into(
-                        _nonce(package_id, index), plain, _aad(package_id, index, digest), out
-                    )
-                    _write_private(out_dir / CHUNKS_DIR / _chunk_name(index), out)
-                    digests.append(digest.hex())
-                    read += length
-                    if progress is not None:
-                        progress(length)
-        except OSError as error:
-            raise PackageUnsafeError(f"{name!r} cannot be read: {error.strerror}") from None
-        if read != size:
-            raise PackageUnsafeError(f"{name!r} changed size while it was sealed")
-        media_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-        files.append(
-            FileEntry(name, size, media_type, file_hash.hexdigest(), first, len(digests) - first)
-        )
+    # The whole-file digest is computed on a second thread while this one hashes, encrypts and
+    # writes the chunk: hashlib and AES-GCM release the GIL on large buffers, so the two
+    # passes over each chunk run on both cores. The buffer is only refilled once both are done.
+    hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="evidence-hash")
+    try:
+        for path, name in zip(paths, names, strict=True):
+            files.append(
+                _seal_file(
+                    path,
+                    name,
+                    out_dir,
+                    package_id,
+                    cipher,
+                    buffer,
+                    sealed,
+                    digests,
+                    hasher,
+                    progress,
+                )
+            )
+    finally:
+        hasher.shutdown(wait=True)
     manifest = Manifest(
         package_id=package_id,
         sender_state=sender_state,
@@ -204,6 +197,49 @@ def seal_package(
     wrapped = wrap_content_key(content_key, package_id, recipient_key, recipient_kid)
     _write_private(out_dir / KEY_FILE, wrapped)
     return manifest
+
+
+def _seal_file(
+    path: Path,
+    name: str,
+    out_dir: Path,
+    package_id: str,
+    cipher: AESGCM,
+    buffer: bytearray,
+    sealed: bytearray,
+    digests: list[str],
+    hasher: ThreadPoolExecutor,
+    progress: Callable[[int], None] | None,
+) -> FileEntry:
+    """Seal one file chunk by chunk, appending each chunk's digest to ``digests``."""
+    fd, size = _open_input(path)
+    file_hash, first, read = hashlib.sha256(), len(digests), 0
+    try:
+        with os.fdopen(fd, "rb", buffering=0) as handle:
+            while True:
+                length = handle.readinto(buffer)
+                if not length:
+                    break
+                plain = memoryview(buffer)[:length]
+                whole = hasher.submit(file_hash.update, plain)
+                digest = hashlib.sha256(plain).digest()
+                index = len(digests)
+                out = memoryview(sealed)[: length + TAG_BYTES]
+                cipher.encrypt_into(
+                    _nonce(package_id, index), plain, _aad(package_id, index, digest), out
+                )
+                _write_private(out_dir / CHUNKS_DIR / _chunk_name(index), out)
+                whole.result()
+                digests.append(digest.hex())
+                read += length
+                if progress is not None:
+                    progress(length)
+    except OSError as error:
+        raise PackageUnsafeError(f"{name!r} cannot be read: {error.strerror}") from None
+    if read != size:
+        raise PackageUnsafeError(f"{name!r} changed size while it was sealed")
+    media_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return FileEntry(name, size, media_type, file_hash.hexdigest(), first, len(digests) - first)
 
 
 def read_manifest(
