@@ -15,6 +15,7 @@ from comity.domain.legal.case import (
 )
 from comity.domain.legal.engine import assess
 from comity.domain.legal.findings import Finding
+from comity.domain.legal.rules import extradition, mla
 from comity.domain.values import Channel, ConductCategory, Urgency
 from tests.builders import catalogue
 
@@ -74,3 +75,25 @@ def finding(case: Case, code: str) -> Finding:
     """The one finding with ``code`` (fails if there is none or several)."""
     (found,) = [f for f in assess(case) if f.code == code]
     return found
+
+
+def with_flags(case: Case, **flags: Any) -> Case:
+    """``case`` under its profile with ``flags`` changed (None removes one)."""
+    merged = {**case.profile.flags, **flags}
+    profile = replace(case.profile, flags={k: v for k, v in merged.items() if v is not None})
+    return replace(case, profile=profile)
+
+
+def side(**facts: Any) -> RequestedSideFacts:
+    """What the requested State knows, changed by ``facts``."""
+    return RequestedSideFacts(**facts)
+
+
+def grounds_findings(case: Case) -> list[Finding]:
+    """The findings of the extradition and MLA rules for ``case``."""
+    return [found for rule in (*extradition.RULES, *mla.RULES) for found in rule(case)]
+
+
+def grounds_of(case: Case, code: str) -> list[Finding]:
+    """The extradition and MLA findings with ``code``."""
+    return [found for found in grounds_findings(case) if found.code == code]

@@ -21,7 +21,7 @@ from comity.domain.legal.findings import Finding, Severity
 from comity.domain.legal.rules import channels
 from comity.domain.values import Channel, Urgency
 from tests.builders import catalogue
-from tests.legal_builders import a_case, a_state
+from tests.legal_builders import a_case, a_state, with_flags
 
 STATEMENT = "ahc-2022-proposal"
 UNCC = "uncc-2024"
@@ -52,12 +52,6 @@ def run(case: Case) -> list[Finding]:
 def of(case: Case, code: str) -> list[Finding]:
     """The findings with ``code``."""
     return [found for found in run(case) if found.code == code]
-
-
-def with_flags(case: Case, **flags: Any) -> Case:
-    """``case`` under its profile with ``flags`` changed."""
-    profile = replace(case.profile, flags={**case.profile.flags, **flags})
-    return replace(case, profile=profile)
 
 
 def under(profile: str, case: Case) -> Case:

@@ -20,7 +20,7 @@ from comity.domain.legal.engine import specs
 from comity.domain.legal.findings import Finding, Severity
 from comity.domain.legal.rules import data_protection
 from tests.builders import catalogue
-from tests.legal_builders import a_case, a_state
+from tests.legal_builders import a_case, a_state, with_flags
 
 STATEMENT = "ahc-2022-proposal"
 UNCC = "uncc-2024"
@@ -54,13 +54,6 @@ def of(case: Case, code: str) -> list[Finding]:
 def without_personal_data(case: Case) -> Case:
     """``case`` naming no person and seeking no data."""
     return replace(case, persons=())
-
-
-def with_flags(case: Case, **flags: Any) -> Case:
-    """``case`` under its profile with ``flags`` changed (None removes one)."""
-    merged = {**case.profile.flags, **flags}
-    profile = replace(case.profile, flags={k: v for k, v in merged.items() if v is not None})
-    return replace(case, profile=profile)
 
 
 def restricting(code: str, to: str, ground: str = "state_security") -> StateFacts:

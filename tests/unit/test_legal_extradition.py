@@ -9,32 +9,13 @@ from typing import Any
 
 import pytest
 
-from comity.domain.legal.case import Case, PersonFacts, RequestedSideFacts
-from comity.domain.legal.findings import Finding, Severity
-from comity.domain.legal.rules import extradition, mla
-from tests.legal_builders import a_case, a_state, an_offence
+from comity.domain.legal.case import Case, PersonFacts
+from comity.domain.legal.findings import Severity
+from comity.domain.legal.rules import extradition
+from tests.legal_builders import a_case, a_state, an_offence, side, with_flags
+from tests.legal_builders import grounds_of as of
 
 SEED, UNCC, BC = "ahc-2022-proposal", "uncc-2024", "budapest"
-
-
-def run(case: Case) -> list[Finding]:
-    """The findings of the extradition and MLA rules (the rules under test) for ``case``."""
-    return [found for rule in (*extradition.RULES, *mla.RULES) for found in rule(case)]
-
-
-def of(case: Case, code: str) -> list[Finding]:
-    """The findings with ``code``."""
-    return [found for found in run(case) if found.code == code]
-
-
-def with_flags(case: Case, **flags: Any) -> Case:
-    """``case`` under its profile with ``flags`` changed."""
-    return replace(case, profile=replace(case.profile, flags={**case.profile.flags, **flags}))
-
-
-def side(**facts: Any) -> RequestedSideFacts:
-    """What the requested State knows, changed by ``facts``."""
-    return RequestedSideFacts(**facts)
 
 
 def national(type_code: str = "extradition", profile: str = SEED, **changes: Any) -> Case:

@@ -5,7 +5,6 @@ outcome; findings do not depend on the order of the fields."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -13,31 +12,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from comity.domain.legal.case import Case, RequestedSideFacts
-from comity.domain.legal.findings import Finding, Severity
-from comity.domain.legal.rules import extradition, mla
-from tests.legal_builders import a_case, an_offence
+from comity.domain.legal.findings import Severity
+from comity.domain.legal.rules import mla
+from tests.legal_builders import a_case, an_offence, side, with_flags
+from tests.legal_builders import grounds_findings as run
+from tests.legal_builders import grounds_of as of
 
 SEED, UNCC, BC = "ahc-2022-proposal", "uncc-2024", "budapest"
-
-
-def run(case: Case) -> list[Finding]:
-    """The findings of the extradition and MLA rules for ``case``."""
-    return [found for rule in (*extradition.RULES, *mla.RULES) for found in rule(case)]
-
-
-def of(case: Case, code: str) -> list[Finding]:
-    """The findings with ``code``."""
-    return [found for found in run(case) if found.code == code]
-
-
-def with_flags(case: Case, **flags: Any) -> Case:
-    """``case`` under its profile with ``flags`` changed."""
-    return replace(case, profile=replace(case.profile, flags={**case.profile.flags, **flags}))
-
-
-def side(**facts: Any) -> RequestedSideFacts:
-    """What the requested State knows, changed by ``facts``."""
-    return RequestedSideFacts(**facts)
 
 
 def fiscal(type_code: str = "mla", profile: str = SEED) -> Case:

@@ -3,9 +3,6 @@ each type has under each profile (D06, D07, D09, D29), and which refusals are in
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import Any
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -14,7 +11,7 @@ from comity.domain.legal.case import Case, RequestedSideFacts
 from comity.domain.legal.findings import Severity
 from comity.domain.legal.grounds import GroundKind
 from comity.domain.legal.refusal import check_refusal, refusal_grounds
-from tests.legal_builders import a_case, a_state, an_offence
+from tests.legal_builders import a_case, a_state, an_offence, with_flags
 
 SEED, UNCC, BC = "ahc-2022-proposal", "uncc-2024", "budapest"
 D, M, P = GroundKind.DISCRETIONARY, GroundKind.MANDATORY_BAR, GroundKind.PROHIBITED
@@ -24,11 +21,6 @@ CONSULTED = RequestedSideFacts(consulted=True)
 def grounds(case: Case) -> dict[str, GroundKind]:
     """The case's refusal grounds, code → kind."""
     return {ground.code: ground.kind for ground in refusal_grounds(case)}
-
-
-def with_flags(case: Case, **flags: Any) -> Case:
-    """``case`` under its profile with ``flags`` changed."""
-    return replace(case, profile=replace(case.profile, flags={**case.profile.flags, **flags}))
 
 
 GROUND_TABLE: list[tuple[str, str, dict[str, GroundKind]]] = [
