@@ -560,33 +560,40 @@ def test_the_receiving_state_decides_which_of_its_authorities_receives(nodes) ->
         assert uow.authorities.get(copy.authority_id).code == "central"
 
 
-def test_blocking_findings_stop_approval_unless_overridden_in_writing(
-    nodes, tmp_path: Path
+def declare_restriction(
+    nodes: dict[str, FedNode], root: Path, state: str, *, to: str, ground: str
 ) -> None:
+    """``state`` declares that personal data may not go to ``to`` (Q7, DP-S8), and a
+    directory with the declaration is signed and installed everywhere."""
     from comity import federation_setup
-    from comity.domain.errors import BlockingFindingsError
     from tests.federation_harness import sign_and_install
 
-    xa = nodes["XA"]
-    # XA declares that personal data may not go to XB: its own request is blocked (Q7).
     federation_setup.write_particulars(
-        xa.settings,
+        nodes[state].settings,
         {
-            "name": "State XA",
+            "name": f"State {state}",
             "declarations": {
                 "extradites_nationals": False,
                 "traffic_data_requires_judicial_authorisation": False,
                 "accepts_electronic_originals": True,
                 "political_offence_exception": True,
-                "cross_border_transfer_restrictions": [{"to": "XB", "ground": "state_security"}],
+                "cross_border_transfer_restrictions": [{"to": to, "ground": ground}],
             },
         },
     )
     now = datetime.now(UTC)
     states = {s: n.settings for s, n in nodes.items()}
-    sign_and_install(
-        tmp_path, states, sequence=2, issued_at=now, next_update=now + timedelta(days=30)
-    )
+    sign_and_install(root, states, sequence=2, issued_at=now, next_update=now + timedelta(days=30))
+
+
+def test_blocking_findings_stop_approval_unless_overridden_in_writing(
+    nodes, tmp_path: Path
+) -> None:
+    from comity.domain.errors import BlockingFindingsError
+
+    xa = nodes["XA"]
+    # XA declares that personal data may not go to XB: its own request is blocked (Q7).
+    declare_restriction(nodes, tmp_path, "XA", to="XB", ground="state_security")
     ctx, people = xa.ctx, xa.people
     view = requests.create_draft(
         ctx,
@@ -617,30 +624,11 @@ def test_blocking_findings_stop_approval_unless_overridden_in_writing(
 
 
 def test_a_restriction_declared_after_approval_stops_the_send(nodes, tmp_path: Path) -> None:
-    from comity import federation_setup
     from comity.domain.errors import BlockingFindingsError
-    from tests.federation_harness import sign_and_install
 
     xa = nodes["XA"]
     request_id = approved(xa)
-    federation_setup.write_particulars(
-        xa.settings,
-        {
-            "name": "State XA",
-            "declarations": {
-                "extradites_nationals": False,
-                "traffic_data_requires_judicial_authorisation": False,
-                "accepts_electronic_originals": True,
-                "political_offence_exception": True,
-                "cross_border_transfer_restrictions": [{"to": "XB", "ground": "defence"}],
-            },
-        },
-    )
-    now = datetime.now(UTC)
-    states = {s: n.settings for s, n in nodes.items()}
-    sign_and_install(
-        tmp_path, states, sequence=2, issued_at=now, next_update=now + timedelta(days=9)
-    )
+    declare_restriction(nodes, tmp_path, "XA", to="XB", ground="defence")
     with pytest.raises(BlockingFindingsError):
         exchange.send(xa.ctx, actor=xa.people["approver"], request_id=request_id)
     assert _status(xa, request_id) is Status.APPROVED
