@@ -66,6 +66,10 @@ HTTP_CODES = {
 }
 
 
+# A verified message from another node that this node refused: the answer carries a signed
+# negative signal with the refusal's own code (security-test-plan §4).
+REFUSED_MESSAGE_STATUS = 422
+
 # Codes the web edge answers itself, before any route or domain code runs.
 EDGE_STATUS = {"MALFORMED_JSON": 400, "TOO_LARGE": 413}
 

@@ -20,7 +20,13 @@ from comity.bootstrap import Container
 from comity.domain import errors as domain
 from comity.domain.delivery import Stage
 from comity.services import incoming, outgoing
-from comity.web.errors import PROBLEM_JSON, problem_document, status_for
+from comity.web.errors import (
+    EDGE_STATUS,
+    PROBLEM_JSON,
+    REFUSED_MESSAGE_STATUS,
+    problem_document,
+    status_for,
+)
 
 log = logging.getLogger("comity.federation")
 
@@ -44,7 +50,9 @@ def create_federation_app(container: Container) -> FastAPI:
     async def receive(request: Request) -> JSONResponse:
         body = await _bounded_body(request)
         if body is None:
-            return _problem(413, "TOO_LARGE", "the envelope is over the size limit")
+            return _problem(
+                EDGE_STATUS["TOO_LARGE"], "TOO_LARGE", "the envelope is over the size limit"
+            )
         headers = dict(request.headers.items())
         return await run_in_threadpool(_handle, container, str(request.url), headers, body)
 
@@ -83,9 +91,9 @@ def _handle(container: Container, url: str, headers: dict[str, str], body: bytes
         return _problem(status_for(error), error.code, error.detail)
     if reply.stage is Stage.DELIVERED:
         return JSONResponse({"receipt": reply.signed, "duplicate": reply.duplicate})
-    status = 422
+    # A refusal of a verified message: final for the sender because it is signed.
     return _problem(
-        status,
+        REFUSED_MESSAGE_STATUS,
         reply.code,
         reply.detail or "the message was refused",
         signal=reply.signed,
