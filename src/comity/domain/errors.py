@@ -297,6 +297,28 @@ class DigestMismatchError(DomainError):
     code = "DIGEST_MISMATCH"
 
 
+class UploadChecksumMismatchError(DomainError):
+    """An uploaded evidence chunk's bytes do not match the digest the upload itself declares
+    (the chunk was damaged on the way); the sender sends it again."""
+
+    code = "UPLOAD_CHECKSUM_MISMATCH"
+
+
+class CustodyBrokenError(DomainError):
+    """An evidence package's custody chain is broken: a custody record is missing, out of
+    order, not signed by the State it names, or a stored chunk no longer matches its digest.
+    The package is withheld from officers until it is examined."""
+
+    code = "CUSTODY_BROKEN"
+
+
+class StorageFullError(DomainError):
+    """The node has no space left to store evidence; nothing partial is released and the
+    transfer resumes once space returns."""
+
+    code = "STORAGE_FULL"
+
+
 class BlockingFindingsError(DomainError):
     """The legal engine found reasons the request cannot go as it is; approving it anyway needs
     a written justification, which is recorded."""

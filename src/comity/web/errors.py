@@ -50,6 +50,9 @@ STATUS: dict[type[domain.DomainError], int] = {
     domain.DirectoryError: 422,
     domain.PackageUnsafeError: 422,
     domain.DigestMismatchError: 422,
+    domain.UploadChecksumMismatchError: 422,
+    domain.CustodyBrokenError: 409,
+    domain.StorageFullError: 507,
     domain.BlockingFindingsError: 422,
     domain.InvalidDecisionError: 422,
 }
