@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from comity.config import Settings
+from comity.crypto.custody import sign_record, verify_custody_for_node, write_custody_file
 from comity.crypto.directory import (
     TrustAnchors,
     operator_anchor,
@@ -42,6 +43,8 @@ from comity.crypto.keys import (
 from comity.crypto.node_envelopes import NodeEnvelopes
 from comity.crypto.tls import client_ssl_context, write_ca_bundle
 from comity.crypto.trust_store import FileTrustStore
+from comity.domain.case_uco import build_case_document
+from comity.domain.custody import CustodyAction, CustodyRecord, next_record
 from comity.domain.delivery import RetryPolicy
 from comity.domain.directory import (
     Declarations,
@@ -361,10 +364,11 @@ def seal_evidence(
     progress: Callable[[int], None] | None = None,
 ) -> Manifest:
     """Seal ``paths`` into ``out_dir``, signed by this node and encrypted to the recipient
-    State's published encryption key in the installed directory."""
+    State's published encryption key in the installed directory, and start the package's
+    custody chain (``custody.jsonl``) with the ``sealed`` record over its Merkle root."""
     keys = _keys(settings)
     recipient = verified_directory(settings).directory.state(recipient_state).encryption_key
-    return seal_package(
+    manifest = seal_package(
         paths,
         out_dir=out_dir,
         keys=keys,
@@ -378,12 +382,44 @@ def seal_evidence(
         package_id=package_id,
         progress=progress,
     )
-
-
-def verify_evidence(settings: Settings, pkg: Path) -> VerifyReport:
-    """Verify a package offline against the installed directory: the signer must be a signing
-    key of the manifest's sender State. Contents are decrypted and checked too when the package
-    is addressed to this node's encryption key."""
-    return verify_for_node(
-        pkg, directory=verified_directory(settings).directory, keys=_keys(settings)
+    sealed = next_record(
+        None,
+        None,
+        package_id=manifest.package_id,
+        action=CustodyAction.SEALED,
+        actor=f"node:{settings.state}",
+        at=now,
+        place=settings.state,
+        digest=manifest.merkle_root,
     )
+    write_custody_file(out_dir, [sign_record(sealed, keys)])
+    return manifest
+
+
+def verify_evidence(settings: Settings, pkg: Path) -> tuple[VerifyReport, list[CustodyRecord]]:
+    """Verify a package offline against the installed directory, and its custody chain: the
+    manifest's signer must be a signing key of its sender State, each custody record's a
+    signing key of the State it names. Contents are decrypted and checked too when the package
+    is addressed to this node's encryption key. A package without a custody chain fails."""
+    directory = verified_directory(settings).directory
+    report = verify_for_node(pkg, directory=directory, keys=_keys(settings))
+    _, records = verify_custody_for_node(pkg, directory=directory)
+    return report, records
+
+
+def evidence_custody(settings: Settings, pkg: Path) -> tuple[Manifest, list[CustodyRecord]]:
+    """A package's signed manifest and verified custody chain, without reading its chunks."""
+    return verify_custody_for_node(pkg, directory=verified_directory(settings).directory)
+
+
+def export_evidence_case(
+    settings: Settings, pkg: Path, out: Path
+) -> tuple[Manifest, list[CustodyRecord]]:
+    """Verify a package and its custody chain as ``verify_evidence`` does, then write them to
+    ``out`` as CASE/UCO JSON-LD; the manifest and the chain that went into the document."""
+    directory = verified_directory(settings).directory
+    verify_for_node(pkg, directory=directory, keys=_keys(settings))
+    manifest, records = verify_custody_for_node(pkg, directory=directory)
+    document = build_case_document(manifest, records)
+    out.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    return manifest, records

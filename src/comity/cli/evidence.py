@@ -1,8 +1,10 @@
-"""``comity evidence seal|verify``: electronic evidence packages from the command line.
+"""``comity evidence seal|verify|export-case``: electronic evidence packages from the command line.
 
 ``seal`` streams files into a package signed by this node and encrypted to the recipient
-State's key from the installed directory; ``verify`` checks a package offline and exits 2
-naming the first fault.
+State's key from the installed directory, and starts its custody chain; ``verify`` checks a
+package and its custody chain offline, prints the chain, and exits 2 naming the first fault;
+``export-case`` writes a verified package's files, hashes, acquisition and custody chain as
+CASE/UCO JSON-LD.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from rich.progress import (
 from comity import federation_setup
 from comity.cli.context import DirOption, console, reports_errors
 from comity.config import Settings
+from comity.domain.custody import CustodyRecord
 from comity.domain.evidence import AcquisitionRecord
 
 app = typer.Typer(help="Seal and verify electronic evidence packages.", no_args_is_help=True)
@@ -42,7 +45,8 @@ def seal(
     tool: Annotated[str, typer.Option(help="The tool and version used.")] = "unspecified",
     source: Annotated[str, typer.Option(help="The device or account.")] = "unspecified",
 ) -> None:
-    """Seal PATH... into a package for State --to, under request --request."""
+    """Seal PATH... into a package for State --to, under request --request, with the first
+    record of its custody chain."""
     settings = Settings.for_node(data_dir)
     now = federation_setup.utc_now()
     package_id = str(uuid.uuid4())
@@ -84,12 +88,41 @@ def verify(
     pkg: Annotated[Path, typer.Argument(help="The package directory.")],
     data_dir: DirOption,
 ) -> None:
-    """Verify a package offline (signature, paths, Merkle root, chunks; contents too if the
-    package is addressed to this node)."""
-    report = federation_setup.verify_evidence(Settings.for_node(data_dir), pkg)
+    """Verify a package offline (signature, paths, Merkle root, chunks, custody chain; contents
+    too if the package is addressed to this node) and print its custody chain."""
+    report, records = federation_setup.verify_evidence(Settings.for_node(data_dir), pkg)
     scope = "contents checked" if report.contents_checked else "contents not decrypted"
     console.print(
         f"Package {report.package_id} verifies: {report.files} file(s), {report.bytes} bytes, "
         f"{report.chunks} chunk(s) ({scope}).",
         highlight=False,
     )
+    console.print(f"Custody chain: {len(records)} record(s), unbroken.", highlight=False)
+    for record in records:
+        console.print(custody_line(record), highlight=False, markup=False)
+
+
+@app.command("export-case")
+@reports_errors
+def export_case(
+    pkg: Annotated[Path, typer.Argument(help="The package directory.")],
+    data_dir: DirOption,
+    out: Annotated[Path, typer.Option("--out", help="The JSON-LD file to write.")],
+) -> None:
+    """Verify a package and its custody chain, then write them as CASE/UCO JSON-LD."""
+    manifest, records = federation_setup.export_evidence_case(Settings.for_node(data_dir), pkg, out)
+    console.print(
+        f"Package {manifest.package_id} exported to {out} as CASE/UCO JSON-LD: "
+        f"{len(manifest.files)} file(s), {len(records)} custody record(s).",
+        highlight=False,
+    )
+
+
+def custody_line(record: CustodyRecord) -> str:
+    """One custody record on one line: sequence, time, place, action, actor, digest prefix."""
+    at = record.at.isoformat().replace("+00:00", "Z")
+    line = (
+        f"  {record.sequence:>3}  {at}  {record.place}  {record.action.value}  {record.actor}"
+        f"  {record.digest[:16]}"
+    )
+    return line + (f"  {record.file}" if record.file else "")
