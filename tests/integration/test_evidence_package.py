@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import stat
 import tracemalloc
 from collections.abc import Callable
@@ -12,10 +14,17 @@ from pathlib import Path
 import pytest
 
 from comity.crypto.evidence import (
+    CHUNKS_DIR,
+    KEY_FILE,
+    MANIFEST_FILE,
     MANIFEST_TYP,
+    TAG_BYTES,
+    chunk_file_name,
     open_file,
     read_manifest,
+    read_manifest_token,
     seal_package,
+    sealed_length,
     verify_package,
 )
 from comity.crypto.jose import sign_compact
@@ -27,7 +36,7 @@ from comity.domain.errors import (
     SignatureInvalidError,
     SignerUntrustedError,
 )
-from comity.domain.evidence import AcquisitionRecord, Manifest
+from comity.domain.evidence import AcquisitionRecord, Manifest, merkle_root
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 ACQ = AcquisitionRecord("Officer A", NOW, "logical copy", "dd 9.4", "laptop S/N 1", "REQ-1")
@@ -43,7 +52,11 @@ def nodes(tmp_path_factory: pytest.TempPathFactory) -> tuple[NodeKeys, NodeKeys]
 
 
 def seal(
-    paths: list[Path], out: Path, nodes: tuple[NodeKeys, NodeKeys], chunk_size: int = CHUNK
+    paths: list[Path],
+    out: Path,
+    nodes: tuple[NodeKeys, NodeKeys],
+    chunk_size: int = CHUNK,
+    progress: Callable[[int], None] | None = None,
 ) -> Manifest:
     xa, xb = nodes
     return seal_package(
@@ -59,6 +72,7 @@ def seal(
         now=NOW,
         package_id="pkg-1",
         chunk_size=chunk_size,
+        progress=progress,
     )
 
 
@@ -90,13 +104,16 @@ def files(tmp_path: Path, **sizes: int) -> list[Path]:
 def test_seal_then_verify(tmp_path: Path, nodes: tuple[NodeKeys, NodeKeys]) -> None:
     paths = files(tmp_path, a_bin=3000, empty=0, exact=4 * CHUNK)
     pkg = tmp_path / "pkg"
-    manifest = seal(paths, pkg, nodes)
+    progressed: list[int] = []
+    manifest = seal(paths, pkg, nodes, progress=progressed.append)
+    assert sum(progressed) == 3000 + 4 * CHUNK and len(progressed) == 7
     assert [f.chunk_count for f in manifest.files] == [3, 0, 4]
     assert len(manifest.chunks) == 7
     assert stat.S_IMODE(pkg.stat().st_mode) == 0o700
-    for item in [pkg / "manifest.jws", pkg / "key.jwe", *(pkg / "chunks").iterdir()]:
+    for item in [pkg / MANIFEST_FILE, pkg / KEY_FILE, *(pkg / CHUNKS_DIR).iterdir()]:
         assert stat.S_IMODE(item.stat().st_mode) == 0o600
     assert (pkg / "chunks" / "00000002").stat().st_size == 3000 - 2 * CHUNK + 16
+    assert sealed_length(3000 - 2 * CHUNK) == 3000 - 2 * CHUNK + TAG_BYTES
     report = verify(pkg, nodes)
     assert (report.files, report.bytes, report.chunks) == (3, 3000 + 4 * CHUNK, 7)  # type: ignore[attr-defined]
     assert verify(pkg, nodes, decrypt=False).contents_checked is False  # type: ignore[attr-defined]
@@ -107,10 +124,59 @@ def test_seal_then_verify(tmp_path: Path, nodes: tuple[NodeKeys, NodeKeys]) -> N
         assert streamed == path.read_bytes()
 
 
+def test_chunk_digests_are_over_the_sealed_bytes(
+    tmp_path: Path, nodes: tuple[NodeKeys, NodeKeys]
+) -> None:
+    paths = files(tmp_path, a_bin=3000, empty=0, exact=4 * CHUNK)
+    pkg = tmp_path / "pkg"
+    manifest = seal(paths, pkg, nodes)
+    stored = [(pkg / CHUNKS_DIR / chunk_file_name(i)).read_bytes() for i in range(7)]
+    # Anyone can recompute both from the package as stored, without the key.
+    assert manifest.chunks == tuple(hashlib.sha256(data).hexdigest() for data in stored)
+    root = merkle_root([hashlib.sha256(data).digest() for data in stored])
+    assert manifest.merkle_root == root.hex()
+    assert [len(data) for data in stored] == [n for _, n in manifest.sealed_chunk_lengths()]
+    # The plaintext stays only in the file digests.
+    assert [f.sha256 for f in manifest.files] == [
+        hashlib.sha256(path.read_bytes()).hexdigest() for path in paths
+    ]
+    assert paths[0].read_bytes()[:CHUNK] not in stored[0]
+
+
+def test_read_manifest_token_verifies_bytes(
+    tmp_path: Path, nodes: tuple[NodeKeys, NodeKeys]
+) -> None:
+    manifest = seal(files(tmp_path, one=10), tmp_path / "pkg", nodes)
+    token = (tmp_path / "pkg" / MANIFEST_FILE).read_bytes()
+    kid, read = read_manifest_token(token + b"\n", resolver(nodes))  # type: ignore[arg-type]
+    assert (kid, read) == (nodes[0].signing_kid, manifest)
+    assert read_manifest(tmp_path / "pkg", resolver(nodes)) == (kid, read)  # type: ignore[arg-type]
+    with pytest.raises(SignatureInvalidError):
+        read_manifest_token(token[:-2] + b"AA", resolver(nodes))  # type: ignore[arg-type]
+    with pytest.raises(SignerUntrustedError):
+        read_manifest_token(token, {}.__getitem__)
+    (tmp_path / "pkg" / MANIFEST_FILE).unlink()
+    with pytest.raises(PackageUnsafeError, match=r"no manifest\.jws"):
+        read_manifest(tmp_path / "pkg", resolver(nodes))  # type: ignore[arg-type]
+
+
 def test_zero_file_package(tmp_path: Path, nodes: tuple[NodeKeys, NodeKeys]) -> None:
     manifest = seal([], tmp_path / "pkg", nodes)
     assert manifest.files == () and manifest.chunks == ()
+    assert manifest.merkle_root == hashlib.sha256(b"").hexdigest()
     assert verify(tmp_path / "pkg", nodes).bytes == 0  # type: ignore[attr-defined]
+    assert verify(tmp_path / "pkg", nodes, decrypt=False).chunks == 0  # type: ignore[attr-defined]
+
+
+def test_empty_files_only(tmp_path: Path, nodes: tuple[NodeKeys, NodeKeys]) -> None:
+    paths = files(tmp_path, a=0, b=0)
+    manifest = seal(paths, tmp_path / "pkg", nodes)
+    assert [f.sha256 for f in manifest.files] == [hashlib.sha256(b"").hexdigest()] * 2
+    assert manifest.chunks == ()
+    report = verify(tmp_path / "pkg", nodes)
+    assert (report.files, report.chunks, report.bytes) == (2, 0, 0)  # type: ignore[attr-defined]
+    xb = nodes[1]
+    assert list(open_file(tmp_path / "pkg", manifest, "a", xb.encryption, xb.encryption_kid)) == []
 
 
 def test_unsafe_inputs_are_refused(tmp_path: Path, nodes: tuple[NodeKeys, NodeKeys]) -> None:
@@ -138,32 +204,70 @@ def package(tmp_path: Path, nodes: tuple[NodeKeys, NodeKeys]) -> Path:
     return tmp_path / "pkg"
 
 
-def test_a_flipped_bit_is_found(package: Path, nodes: tuple[NodeKeys, NodeKeys]) -> None:
-    chunk = package / "chunks" / "00000003"
+# The fixture package: "one" is 2500 bytes in chunks 0-2, "two" 2048 bytes in chunks 3-4.
+@pytest.mark.parametrize("index", range(5))
+@pytest.mark.parametrize("where", ["first", "middle", "tag"])
+def test_a_flipped_bit_is_found_without_the_key(
+    package: Path, nodes: tuple[NodeKeys, NodeKeys], index: int, where: str
+) -> None:
+    chunk = package / CHUNKS_DIR / chunk_file_name(index)
     data = bytearray(chunk.read_bytes())
-    data[100] ^= 0x01
+    position = {"first": 0, "middle": len(data) // 2, "tag": len(data) - 1}[where]
+    data[position] ^= 0x01
     chunk.write_bytes(bytes(data))
-    verify(package, nodes, decrypt=False)  # Sizes still hold; only the key can tell.
-    with pytest.raises(DigestMismatchError, match="00000003"):
-        verify(package, nodes)
+    message = f"chunk {chunk_file_name(index)} does not match its digest"
+    for decrypt in (False, True):
+        with pytest.raises(DigestMismatchError) as caught:
+            verify(package, nodes, decrypt=decrypt)
+        assert caught.value.detail == message
 
 
-def test_a_missing_chunk(package: Path, nodes: tuple[NodeKeys, NodeKeys]) -> None:
+def test_the_first_bad_chunk_is_named(package: Path, nodes: tuple[NodeKeys, NodeKeys]) -> None:
+    for index in (4, 1, 3):
+        chunk = package / CHUNKS_DIR / chunk_file_name(index)
+        chunk.write_bytes(bytes(len(chunk.read_bytes())))
+    for decrypt in (False, True):
+        with pytest.raises(DigestMismatchError, match="chunk 00000001 does not match"):
+            verify(package, nodes, decrypt=decrypt)
+
+
+@pytest.mark.parametrize("decrypt", [False, True])
+def test_a_missing_chunk(package: Path, nodes: tuple[NodeKeys, NodeKeys], decrypt: bool) -> None:
     (package / "chunks" / "00000001").unlink()
     with pytest.raises(DigestMismatchError, match="00000001 is missing"):
+        verify(package, nodes, decrypt=decrypt)
+
+
+def test_no_chunks_directory(package: Path, nodes: tuple[NodeKeys, NodeKeys]) -> None:
+    for chunk in (package / CHUNKS_DIR).iterdir():
+        chunk.unlink()
+    (package / CHUNKS_DIR).rmdir()
+    with pytest.raises(DigestMismatchError, match="00000000 is missing"):
         verify(package, nodes, decrypt=False)
 
 
-def test_a_truncated_last_chunk(package: Path, nodes: tuple[NodeKeys, NodeKeys]) -> None:
-    chunk = package / "chunks" / "00000004"
-    chunk.write_bytes(chunk.read_bytes()[:-1])
-    with pytest.raises(DigestMismatchError, match="00000004 has the wrong size"):
+@pytest.mark.parametrize("decrypt", [False, True])
+@pytest.mark.parametrize(("index", "cut"), [(4, 1), (4, TAG_BYTES), (0, CHUNK), (2, 1)])
+def test_a_truncated_chunk(
+    package: Path, nodes: tuple[NodeKeys, NodeKeys], decrypt: bool, index: int, cut: int
+) -> None:
+    chunk = package / CHUNKS_DIR / chunk_file_name(index)
+    chunk.write_bytes(chunk.read_bytes()[:-cut])
+    with pytest.raises(DigestMismatchError, match=f"{chunk_file_name(index)} has the wrong size"):
+        verify(package, nodes, decrypt=decrypt)
+
+
+def test_a_grown_chunk(package: Path, nodes: tuple[NodeKeys, NodeKeys]) -> None:
+    chunk = package / CHUNKS_DIR / "00000002"
+    chunk.write_bytes(chunk.read_bytes() + b"\x00")
+    with pytest.raises(DigestMismatchError, match="00000002 has the wrong size"):
         verify(package, nodes, decrypt=False)
 
 
-def test_an_extra_chunk_file(package: Path, nodes: tuple[NodeKeys, NodeKeys]) -> None:
-    (package / "chunks" / "00000099").write_bytes(b"x")
-    with pytest.raises(PackageUnsafeError, match="00000099"):
+@pytest.mark.parametrize("name", ["00000099", "00000005", ".00000001.part", "x"])
+def test_an_extra_chunk_file(package: Path, nodes: tuple[NodeKeys, NodeKeys], name: str) -> None:
+    (package / "chunks" / name).write_bytes(b"x")
+    with pytest.raises(PackageUnsafeError, match=re.escape(name)):
         verify(package, nodes, decrypt=False)
 
 
@@ -172,8 +276,9 @@ def test_swapped_chunks_are_refused(package: Path, nodes: tuple[NodeKeys, NodeKe
     data_a, data_b = a.read_bytes(), b.read_bytes()
     a.write_bytes(data_b)
     b.write_bytes(data_a)
-    with pytest.raises(DigestMismatchError, match="00000003"):
-        verify(package, nodes)
+    for decrypt in (False, True):
+        with pytest.raises(DigestMismatchError, match="00000003"):
+            verify(package, nodes, decrypt=decrypt)
 
 
 def test_a_chunk_from_another_package_is_refused(
@@ -182,7 +287,55 @@ def test_a_chunk_from_another_package_is_refused(
     other = tmp_path / "other"
     seal(files(tmp_path / "o", one=2500, two=2048), other, nodes)
     (package / "chunks" / "00000000").write_bytes((other / "chunks" / "00000000").read_bytes())
-    with pytest.raises(DigestMismatchError, match="00000000"):
+    for decrypt in (False, True):
+        with pytest.raises(DigestMismatchError, match="00000000 does not match its digest"):
+            verify(package, nodes, decrypt=decrypt)
+
+
+def test_links_and_other_files_in_the_package_are_refused(
+    tmp_path: Path, package: Path, nodes: tuple[NodeKeys, NodeKeys]
+) -> None:
+    chunk = package / CHUNKS_DIR / "00000001"
+    copy = tmp_path / "copy"
+    copy.write_bytes(chunk.read_bytes())
+    chunk.unlink()
+    chunk.symlink_to(copy)
+    with pytest.raises(PackageUnsafeError, match="00000001 is not a regular file"):
+        verify(package, nodes, decrypt=False)
+    chunk.unlink()
+    os.mkfifo(chunk)
+    with pytest.raises(PackageUnsafeError, match="00000001 is not a regular file"):
+        verify(package, nodes, decrypt=False)
+    chunk.unlink()
+    chunk.mkdir()
+    with pytest.raises(PackageUnsafeError, match="00000001 is not a regular file"):
+        verify(package, nodes, decrypt=False)
+
+
+def test_a_linked_chunks_directory_is_refused(
+    tmp_path: Path, package: Path, nodes: tuple[NodeKeys, NodeKeys]
+) -> None:
+    moved = tmp_path / "elsewhere"
+    (package / CHUNKS_DIR).rename(moved)
+    (package / CHUNKS_DIR).symlink_to(moved)
+    with pytest.raises(PackageUnsafeError, match="'chunks' is not a directory"):
+        verify(package, nodes, decrypt=False)
+
+
+def test_a_linked_manifest_is_refused(
+    tmp_path: Path, package: Path, nodes: tuple[NodeKeys, NodeKeys]
+) -> None:
+    moved = tmp_path / "manifest.jws"
+    (package / MANIFEST_FILE).rename(moved)
+    (package / MANIFEST_FILE).symlink_to(moved)
+    with pytest.raises(PackageUnsafeError, match=r"no manifest\.jws"):
+        verify(package, nodes, decrypt=False)
+
+
+def test_a_missing_key_file(package: Path, nodes: tuple[NodeKeys, NodeKeys]) -> None:
+    (package / KEY_FILE).unlink()
+    verify(package, nodes, decrypt=False)
+    with pytest.raises(PackageUnsafeError, match=r"no key\.jwe"):
         verify(package, nodes)
 
 
@@ -231,6 +384,34 @@ def test_a_signed_manifest_with_a_wrong_merkle_root(
     )
     with pytest.raises(DigestMismatchError, match="Merkle root"):
         verify(package, nodes, decrypt=False)
+
+
+def test_open_file_streams_only_verified_chunks(
+    package: Path, nodes: tuple[NodeKeys, NodeKeys]
+) -> None:
+    xb = nodes[1]
+    _, manifest = read_manifest(package, resolver(nodes))  # type: ignore[arg-type]
+    chunk = package / CHUNKS_DIR / "00000001"
+    data = bytearray(chunk.read_bytes())
+    data[5] ^= 0x10
+    chunk.write_bytes(bytes(data))
+    stream = open_file(package, manifest, "one", xb.encryption, xb.encryption_kid)
+    assert len(next(stream)) == CHUNK  # Chunk 0 is sound.
+    with pytest.raises(DigestMismatchError, match="00000001 does not match its digest"):
+        next(stream)
+    # Another file of the package is not affected.
+    assert len(b"".join(open_file(package, manifest, "two", xb.encryption, None))) == 2048
+    with pytest.raises(KeyError):
+        next(open_file(package, manifest, "three", xb.encryption, None))
+
+
+def test_open_file_can_stop_early(package: Path, nodes: tuple[NodeKeys, NodeKeys]) -> None:
+    xb = nodes[1]
+    _, manifest = read_manifest(package, resolver(nodes))  # type: ignore[arg-type]
+    stream = open_file(package, manifest, "one", xb.encryption, xb.encryption_kid)
+    first = next(stream)
+    stream.close()  # type: ignore[attr-defined]
+    assert len(first) == CHUNK
 
 
 def test_memory_stays_bounded(tmp_path: Path, nodes: tuple[NodeKeys, NodeKeys]) -> None:

@@ -10,15 +10,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from comity.domain.errors import PackageUnsafeError
+from comity.domain.errors import DigestMismatchError, PackageUnsafeError
 from comity.domain.evidence import (
+    TAG_BYTES,
     AcquisitionRecord,
     FileEntry,
     Manifest,
     check_package_id,
     check_path,
     chunk_count,
+    chunk_file_name,
     merkle_root,
+    sealed_length,
 )
 
 
@@ -74,6 +77,12 @@ def test_chunk_count() -> None:
     assert [chunk_count(size, 4) for size in (0, 1, 4, 5, 8, 9)] == [0, 1, 1, 2, 2, 3]
 
 
+def test_chunk_file_names_and_sealed_lengths() -> None:
+    assert [chunk_file_name(i) for i in (0, 7, 12345678)] == ["00000000", "00000007", "12345678"]
+    assert TAG_BYTES == 16
+    assert [sealed_length(n) for n in (0, 1, 4096)] == [16, 17, 4112]
+
+
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 DIGEST = "ab" * 32
 
@@ -111,6 +120,47 @@ def test_round_trip_and_chunk_lengths() -> None:
     assert m.file("f2.bin").first_chunk == 2
     with pytest.raises(KeyError):
         m.file("nope")
+
+
+def test_sealed_chunk_lengths() -> None:
+    # f0: 5 bytes in chunks 0-1, f1: empty, f2: 8 bytes in chunks 2-3; each sealed adds a tag.
+    assert list(manifest().sealed_chunk_lengths()) == [(0, 20), (1, 17), (2, 20), (3, 20)]
+    assert list(manifest([]).sealed_chunk_lengths()) == []
+
+
+def test_check_sealed_chunk_accepts_every_chunk_as_sealed() -> None:
+    m = manifest([5, 0, 8, 0, 3, 0])
+    for index, length in m.sealed_chunk_lengths():
+        m.check_sealed_chunk(index, m.chunks[index], length)
+    # A chunk right after an empty file belongs to the next file, not the empty one.
+    m.check_sealed_chunk(2, m.chunks[2], 20)
+    # The last chunk is the short one of f4, whatever empty files follow it.
+    m.check_sealed_chunk(4, m.chunks[4], 3 + TAG_BYTES)
+
+
+@pytest.mark.parametrize(
+    ("index", "digest", "length", "message"),
+    [
+        (-1, DIGEST, 20, "chunk index -1 is not in the manifest"),
+        (4, DIGEST, 20, "chunk index 4 is not in the manifest"),
+        (1, None, 20, "chunk 00000001 has the wrong size"),
+        (1, None, 16, "chunk 00000001 has the wrong size"),
+        (3, DIGEST, 20, "chunk 00000003 does not match its digest"),
+        (3, "", 20, "chunk 00000003 does not match its digest"),
+    ],
+)
+def test_check_sealed_chunk_refuses(
+    index: int, digest: str | None, length: int, message: str
+) -> None:
+    m = manifest()
+    with pytest.raises(DigestMismatchError) as caught:
+        m.check_sealed_chunk(index, m.chunks[index] if digest is None else digest, length)
+    assert caught.value.detail == message
+
+
+def test_check_sealed_chunk_in_a_package_without_chunks() -> None:
+    with pytest.raises(DigestMismatchError, match="chunk index 0 is not in the manifest"):
+        manifest([0, 0]).check_sealed_chunk(0, DIGEST, TAG_BYTES)
 
 
 def _mutations() -> list[tuple[str, Any]]:
@@ -161,3 +211,7 @@ def test_round_trip_property(sizes: list[int], chunk_size: int) -> None:
     m = manifest(sizes, chunk_size)
     assert Manifest.from_document(m.to_document()) == m
     assert sum(length for _, length in m.chunk_lengths()) == sum(sizes)
+    sealed = list(m.sealed_chunk_lengths())
+    assert sealed == [(i, sealed_length(n)) for i, n in m.chunk_lengths()]
+    for index, length in sealed:
+        m.check_sealed_chunk(index, m.chunks[index], length)

@@ -2,27 +2,38 @@
 
 A package directory holds ``manifest.jws`` (the manifest signed by the sending node, typ
 ``comity-evidence-manifest/1``), ``key.jwe`` (the random 256-bit content key wrapped to the
-recipient node: ECDH-ES+A256KW / A256GCM) and ``chunks/NNNNNNNN``, one AES-256-GCM ciphertext
-(with its 16-byte tag) per plaintext chunk. Each chunk's nonce is derived from the package id
-and the chunk index, and its additional data binds the package id, the index and the
-plaintext chunk's SHA-256, so a chunk cannot be moved within a package or into another one.
+recipient node: ECDH-ES+A256KW / A256GCM) and ``chunks/NNNNNNNN``, one sealed chunk per
+plaintext chunk: its AES-256-GCM ciphertext followed by the 16-byte tag. Each chunk's nonce is
+derived from the package id and the chunk index, and its additional data binds the package id
+and the index, so a chunk cannot be moved within a package or into another one without the
+tag failing. The manifest gives the SHA-256 of every sealed chunk exactly as stored, and of
+every file's whole plaintext (see ``comity.domain.evidence``).
 
-Sealing reads each file once through one reusable buffer, so memory stays at a few chunks
-whatever the size. Verification checks the signature before reading anything, then paths,
-the Merkle root and the chunk files, and, given the recipient's key, every chunk and file
-digest; it raises on the first fault.
+Verification checks the signature before reading anything, then paths, the Merkle root and
+the chunk files: without a key, that every chunk file is present and hashes to its digest in
+the manifest; with the recipient's key, also that every chunk decrypts and every file's
+plaintext matches its digest. It raises on the first fault, in chunk order.
+
+Sealing and verifying stream each chunk through a small ring of reusable buffers on two worker
+threads (hashlib, AES-GCM and file I/O release the GIL on large buffers), so both cores work
+and memory stays at a few chunks whatever the size. Where the time goes is measured in
+``benchmarks/evidence.py``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import mimetypes
 import os
 import stat
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Callable, Generator, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -46,21 +57,32 @@ from comity.domain.errors import (
 )
 from comity.domain.evidence import (
     DEFAULT_CHUNK_SIZE,
+    TAG_BYTES,
     AcquisitionRecord,
     FileEntry,
     Manifest,
     VerifyReport,
     check_package_id,
     check_path,
+    chunk_file_name,
     merkle_root,
+    sealed_length,
 )
 
 __all__ = [
+    "CHUNKS_DIR",
+    "KEY_FILE",
+    "MANIFEST_FILE",
     "MANIFEST_TYP",
     "TAG_BYTES",
+    "chunk_file_name",
     "open_file",
+    "package_key_id",
     "read_manifest",
+    "read_manifest_token",
     "seal_package",
+    "sealed_length",
+    "verify_for_node",
     "verify_package",
 ]
 
@@ -68,13 +90,16 @@ MANIFEST_TYP = "comity-evidence-manifest/1"
 MANIFEST_FILE = "manifest.jws"
 KEY_FILE = "key.jwe"
 CHUNKS_DIR = "chunks"
-TAG_BYTES = 16
 _AAD_LABEL = b"comity-evidence-chunk/1\x00"
 _NONCE_LABEL = b"comity-evidence-nonce/1\x00"
+# Threads that hash, encrypt, decrypt, read and write chunks beside the calling thread.
+_WORKERS = 2
+# Chunks in flight at once, and the buffer memory they may take together (at least two
+# chunks are always in flight, so that reading one overlaps sealing another).
+_MAX_IN_FLIGHT = 4
+_BUFFER_BUDGET = 32 * 1024 * 1024
 
-
-def _chunk_name(index: int) -> str:
-    return f"{index:08d}"
+_Result = TypeVar("_Result")
 
 
 def _nonce(package_id: str, index: int) -> bytes:
@@ -84,8 +109,64 @@ def _nonce(package_id: str, index: int) -> bytes:
     return prefix + index.to_bytes(8, "big")
 
 
-def _aad(package_id: str, index: int, digest: bytes) -> bytes:
-    return _AAD_LABEL + package_id.encode("ascii") + b"\x00" + index.to_bytes(8, "big") + digest
+def _aad(package_id: str, index: int) -> bytes:
+    return _AAD_LABEL + package_id.encode("ascii") + b"\x00" + index.to_bytes(8, "big")
+
+
+@dataclass
+class _Slot:
+    """The buffers one chunk in flight works in: its plaintext and its sealed form."""
+
+    plain: bytearray
+    sealed: bytearray
+
+
+class _Pipeline(Generic[_Result]):
+    """Jobs on worker threads over a fixed set of slots, results taken in submission order.
+
+    A slot belongs to its job from ``acquire`` until the caller, done with the result,
+    ``release``\\ s it: memory stays at the slots allocated here whatever the size. Only the
+    calling thread touches the bookkeeping; a job touches only its own slot.
+    """
+
+    def __init__(self, chunk_size: int, *, plain: bool, sealed: bool) -> None:
+        slot_bytes = (chunk_size if plain else 0) + (sealed_length(chunk_size) if sealed else 0)
+        depth = max(2, min(_MAX_IN_FLIGHT, _BUFFER_BUDGET // slot_bytes))
+        self._free = deque(
+            _Slot(
+                bytearray(chunk_size if plain else 0),
+                bytearray(sealed_length(chunk_size) if sealed else 0),
+            )
+            for _ in range(depth)
+        )
+        self._pending: deque[tuple[Future[_Result], _Slot]] = deque()
+        self._pool = ThreadPoolExecutor(_WORKERS, thread_name_prefix="comity-evidence")
+
+    @property
+    def has_free(self) -> bool:
+        return bool(self._free)
+
+    @property
+    def has_pending(self) -> bool:
+        return bool(self._pending)
+
+    def acquire(self) -> _Slot:
+        return self._free.popleft()
+
+    def submit(self, slot: _Slot, job: Callable[[_Slot], _Result]) -> None:
+        self._pending.append((self._pool.submit(job, slot), slot))
+
+    def take(self) -> tuple[_Result, _Slot]:
+        """The oldest job's result (its exception is raised here) and its slot."""
+        future, slot = self._pending.popleft()
+        return future.result(), slot
+
+    def release(self, slot: _Slot) -> None:
+        self._free.append(slot)
+
+    def close(self) -> None:
+        # Jobs already running finish before their buffers can go; queued ones are dropped.
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _open_input(path: Path) -> tuple[int, int]:
@@ -103,6 +184,25 @@ def _open_input(path: Path) -> tuple[int, int]:
         os.close(fd)
         raise PackageUnsafeError(f"{path.name!r} is not a regular file")
     return fd, info.st_size
+
+
+def _read_full(fd: int, buffer: memoryview) -> int:
+    """Fill ``buffer`` from ``fd`` unless the file ends first; the number of bytes read."""
+    filled = 0
+    while filled < len(buffer):
+        count = os.readv(fd, [buffer[filled:]])
+        if not count:
+            break
+        filled += count
+    return filled
+
+
+def _advise(fd: int, offset: int, length: int, advice: str) -> None:
+    """``posix_fadvise`` where the platform has it; advice only, so failures are ignored."""
+    fadvise = getattr(os, "posix_fadvise", None)
+    if fadvise is not None:
+        with contextlib.suppress(OSError):
+            fadvise(fd, offset, length, getattr(os, advice))
 
 
 def _write_private(path: Path, data: bytes | memoryview) -> None:
@@ -143,7 +243,9 @@ def seal_package(
 
     Each file is stored under its base name; inputs that are not regular files, and two
     inputs with the same name, are refused with ``PackageUnsafeError`` before anything is
-    written. ``progress`` is called with the number of bytes each chunk added.
+    written, and an input that cannot be read or changes size is refused too. Failures to
+    write the package are raised as ``OSError``. ``progress`` is called on the calling
+    thread with the plaintext bytes of each chunk once it is written.
     """
     check_package_id(package_id)
     names = [check_path(path.name) for path in paths]
@@ -153,33 +255,12 @@ def seal_package(
         os.close(_open_input(path)[0])
     _prepare_out_dir(out_dir)
     content_key = AESGCM.generate_key(bit_length=256)
-    cipher = AESGCM(content_key)
-    buffer = bytearray(chunk_size)
-    sealed = bytearray(chunk_size + TAG_BYTES)
-    digests: list[str] = []
-    files: list[FileEntry] = []
-    # The whole-file digest is computed on a second thread while this one hashes, encrypts and
-    # writes the chunk: hashlib and AES-GCM release the GIL on large buffers, so the two
-    # passes over each chunk run on both cores. The buffer is only refilled once both are done.
-    hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="evidence-hash")
+    sealer = _Sealer(out_dir / CHUNKS_DIR, package_id, AESGCM(content_key), chunk_size, progress)
     try:
-        for path, name in zip(paths, names, strict=True):
-            files.append(
-                _seal_file(
-                    path,
-                    name,
-                    out_dir,
-                    package_id,
-                    cipher,
-                    buffer,
-                    sealed,
-                    digests,
-                    hasher,
-                    progress,
-                )
-            )
+        files = [sealer.seal_file(path, name) for path, name in zip(paths, names, strict=True)]
+        digests = sealer.finish()
     finally:
-        hasher.shutdown(wait=True)
+        sealer.close()
     manifest = Manifest(
         package_id=package_id,
         sender_state=sender_state,
@@ -199,59 +280,117 @@ def seal_package(
     return manifest
 
 
-def _seal_file(
-    path: Path,
-    name: str,
-    out_dir: Path,
-    package_id: str,
-    cipher: AESGCM,
-    buffer: bytearray,
-    sealed: bytearray,
-    digests: list[str],
-    hasher: ThreadPoolExecutor,
-    progress: Callable[[int], None] | None,
-) -> FileEntry:
-    """Seal one file chunk by chunk, appending each chunk's digest to ``digests``."""
-    fd, size = _open_input(path)
-    file_hash, first, read = hashlib.sha256(), len(digests), 0
-    try:
-        with os.fdopen(fd, "rb", buffering=0) as handle:
+class _Sealer:
+    """Seals chunks in file order: the calling thread reads each chunk and hashes it into its
+    file's digest, while the workers encrypt, hash and write the chunks read before it."""
+
+    def __init__(
+        self,
+        chunks_dir: Path,
+        package_id: str,
+        cipher: AESGCM,
+        chunk_size: int,
+        progress: Callable[[int], None] | None,
+    ) -> None:
+        self._chunks_dir, self._package_id, self._cipher = chunks_dir, package_id, cipher
+        self._chunk_size, self._progress = chunk_size, progress
+        self._pipeline: _Pipeline[tuple[str, int]] = _Pipeline(chunk_size, plain=True, sealed=True)
+        self._next_index = 0
+        self._digests: list[str] = []
+
+    def seal_file(self, path: Path, name: str) -> FileEntry:
+        fd, size = _open_input(path)
+        file_hash, first, read = hashlib.sha256(), self._next_index, 0
+        try:
+            _advise(fd, 0, 0, "POSIX_FADV_SEQUENTIAL")
             while True:
-                length = handle.readinto(buffer)
+                slot = self._slot()
+                try:
+                    length = _read_full(fd, memoryview(slot.plain))
+                except OSError as error:
+                    self._pipeline.release(slot)
+                    raise PackageUnsafeError(f"{name!r} cannot be read: {error.strerror}") from None
                 if not length:
+                    self._pipeline.release(slot)
                     break
-                plain = memoryview(buffer)[:length]
-                whole = hasher.submit(file_hash.update, plain)
-                digest = hashlib.sha256(plain).digest()
-                index = len(digests)
-                out = memoryview(sealed)[: length + TAG_BYTES]
-                cipher.encrypt_into(
-                    _nonce(package_id, index), plain, _aad(package_id, index, digest), out
-                )
-                _write_private(out_dir / CHUNKS_DIR / _chunk_name(index), out)
-                whole.result()
-                digests.append(digest.hex())
+                file_hash.update(memoryview(slot.plain)[:length])
+                # The chunk is in our buffer now: let the kernel drop the input's cached pages
+                # rather than push other files out of the cache (like ``dd iflag=nocache``); it
+                # also recycles those pages for the package being written.
+                _advise(fd, read, length, "POSIX_FADV_DONTNEED")
                 read += length
-                if progress is not None:
-                    progress(length)
-    except OSError as error:
-        raise PackageUnsafeError(f"{name!r} cannot be read: {error.strerror}") from None
-    if read != size:
-        raise PackageUnsafeError(f"{name!r} changed size while it was sealed")
-    media_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    return FileEntry(name, size, media_type, file_hash.hexdigest(), first, len(digests) - first)
+                self._submit(slot, self._next_index, length)
+                self._next_index += 1
+        finally:
+            os.close(fd)
+        if read != size:
+            raise PackageUnsafeError(f"{name!r} changed size while it was sealed")
+        media_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        return FileEntry(
+            name, size, media_type, file_hash.hexdigest(), first, self._next_index - first
+        )
+
+    def finish(self) -> list[str]:
+        """Wait for every chunk to be written; the sealed-chunk digests in order."""
+        while self._pipeline.has_pending:
+            self._take()
+        return self._digests
+
+    def close(self) -> None:
+        self._pipeline.close()
+
+    def _slot(self) -> _Slot:
+        while not self._pipeline.has_free:
+            self._take()
+        return self._pipeline.acquire()
+
+    def _submit(self, slot: _Slot, index: int, length: int) -> None:
+        def job(slot: _Slot) -> tuple[str, int]:
+            sealed = memoryview(slot.sealed)[: sealed_length(length)]
+            self._cipher.encrypt_into(
+                _nonce(self._package_id, index),
+                memoryview(slot.plain)[:length],
+                _aad(self._package_id, index),
+                sealed,
+            )
+            _write_private(self._chunks_dir / chunk_file_name(index), sealed)
+            return hashlib.sha256(sealed).hexdigest(), length
+
+        self._pipeline.submit(slot, job)
+
+    def _take(self) -> None:
+        (digest, length), slot = self._pipeline.take()
+        self._pipeline.release(slot)
+        self._digests.append(digest)
+        if self._progress is not None:
+            self._progress(length)
+
+
+def read_manifest_token(
+    token: bytes, resolve_signer: Callable[[str], Ed25519PublicKey]
+) -> tuple[str, Manifest]:
+    """Verify a manifest's compact JWS and only then parse it: the signer's kid and manifest.
+
+    For a manifest that arrives as bytes (over the network); surrounding whitespace is
+    ignored. Raises as ``verify_compact`` does, then ``PackageUnsafeError`` for a signed
+    manifest that is malformed.
+    """
+    verified = verify_compact(token.strip(), resolve_signer, typ=MANIFEST_TYP)
+    return verified.kid, Manifest.from_document(verified.payload)
 
 
 def read_manifest(
     pkg_dir: Path, resolve_signer: Callable[[str], Ed25519PublicKey]
 ) -> tuple[str, Manifest]:
     """Verify ``manifest.jws`` and only then parse it: the signer's kid and the manifest."""
-    path = pkg_dir / MANIFEST_FILE
+    return read_manifest_token(_read_package_file(pkg_dir, MANIFEST_FILE), resolve_signer)
+
+
+def _read_package_file(pkg_dir: Path, name: str) -> bytes:
+    path = pkg_dir / name
     if not path.is_file() or path.is_symlink():
-        raise PackageUnsafeError("the package has no manifest.jws")
-    token = _read_small(path)
-    verified = verify_compact(token.strip(), resolve_signer, typ=MANIFEST_TYP)
-    return verified.kid, Manifest.from_document(verified.payload)
+        raise PackageUnsafeError(f"the package has no {name}")
+    return _read_small(path)
 
 
 def _read_small(path: Path) -> bytes:
@@ -261,35 +400,117 @@ def _read_small(path: Path) -> bytes:
         return handle.read(MAX_TOKEN_BYTES + 1)
 
 
-def _chunk_path(pkg_dir: Path, index: int, plain_length: int) -> Path:
-    """The chunk's file, checked to exist as a regular file of the expected size."""
-    path = pkg_dir / CHUNKS_DIR / _chunk_name(index)
+def _chunks_dir(pkg_dir: Path) -> Path | None:
+    """The package's chunks directory, None if there is none; never a link to elsewhere."""
+    path = pkg_dir / CHUNKS_DIR
     try:
-        info = path.lstat()
+        mode = path.lstat().st_mode
     except FileNotFoundError:
-        raise DigestMismatchError(f"chunk {_chunk_name(index)} is missing") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise PackageUnsafeError(f"chunk {_chunk_name(index)} is not a regular file")
-    if info.st_size != plain_length + TAG_BYTES:
-        raise DigestMismatchError(f"chunk {_chunk_name(index)} has the wrong size")
+        return None
+    if not stat.S_ISDIR(mode):
+        raise PackageUnsafeError(f"{CHUNKS_DIR!r} is not a directory")
     return path
 
 
-def _read_chunk(
-    pkg_dir: Path, manifest: Manifest, cipher: AESGCM, index: int, plain_length: int
-) -> bytes:
-    """Decrypt one chunk and check it against the manifest (``DigestMismatchError``)."""
-    data = _chunk_path(pkg_dir, index, plain_length).read_bytes()
-    digest = bytes.fromhex(manifest.chunks[index])
+def _check_chunk_files(pkg_dir: Path, manifest: Manifest) -> None:
+    """Before reading any chunk: no file beside the manifest's, each one regular and sized."""
+    chunks_dir = _chunks_dir(pkg_dir)
+    present = set(os.listdir(chunks_dir)) if chunks_dir is not None else set()
+    expected = {chunk_file_name(index) for index in range(len(manifest.chunks))}
+    for name in sorted(present - expected):
+        raise PackageUnsafeError(f"chunk file {name!r} is not in the manifest")
+    for index, length in manifest.sealed_chunk_lengths():
+        name = chunk_file_name(index)
+        if name not in present:
+            raise DigestMismatchError(f"chunk {name} is missing")
+        assert chunks_dir is not None  # A name is present only if the directory is.
+        info = (chunks_dir / name).lstat()
+        if not stat.S_ISREG(info.st_mode):
+            raise PackageUnsafeError(f"chunk {name} is not a regular file")
+        if info.st_size != length:
+            raise DigestMismatchError(f"chunk {name} has the wrong size")
+
+
+def _load_chunk(chunks_dir: Path, index: int, length: int, buffer: bytearray) -> memoryview:
+    """Read sealed chunk ``index`` (``length`` bytes) into ``buffer``, never through a link."""
+    name = chunk_file_name(index)
     try:
-        plain = cipher.decrypt(
-            _nonce(manifest.package_id, index), data, _aad(manifest.package_id, index, digest)
-        )
-    except InvalidTag:
-        raise DigestMismatchError(f"chunk {_chunk_name(index)} was altered or moved") from None
-    if hashlib.sha256(plain).digest() != digest:  # pragma: no cover - the AAD covers it
-        raise DigestMismatchError(f"chunk {_chunk_name(index)} does not match its digest")
-    return plain
+        fd = os.open(chunks_dir / name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except FileNotFoundError:
+        raise DigestMismatchError(f"chunk {name} is missing") from None
+    except OSError:
+        raise PackageUnsafeError(f"chunk {name} is not a regular file") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise PackageUnsafeError(f"chunk {name} is not a regular file")
+        view = memoryview(buffer)[:length]
+        if info.st_size != length or _read_full(fd, view) != length:
+            raise DigestMismatchError(f"chunk {name} has the wrong size")
+    finally:
+        os.close(fd)
+    return view
+
+
+def _checked_chunks(
+    pkg_dir: Path, manifest: Manifest, cipher: AESGCM | None, indices: range
+) -> Generator[memoryview, None, None]:
+    """Each chunk of ``indices`` checked against its digest, in order, read on the workers.
+
+    With ``cipher`` each is decrypted too and its plaintext yielded, else its sealed bytes.
+    A view is valid until the next one is asked for; the first fault is raised in order.
+    """
+    chunks_dir = pkg_dir / CHUNKS_DIR
+    lengths = dict(manifest.sealed_chunk_lengths()) if indices else {}
+    package_id = manifest.package_id
+
+    def job(index: int) -> Callable[[_Slot], memoryview]:
+        def run(slot: _Slot) -> memoryview:
+            length = lengths[index]
+            sealed = _load_chunk(chunks_dir, index, length, slot.sealed)
+            manifest.check_sealed_chunk(index, hashlib.sha256(sealed).hexdigest(), length)
+            if cipher is None:
+                return sealed
+            plain = memoryview(slot.plain)[: length - TAG_BYTES]
+            try:
+                cipher.decrypt_into(
+                    _nonce(package_id, index), sealed, _aad(package_id, index), plain
+                )
+            except InvalidTag:
+                name = chunk_file_name(index)
+                raise DigestMismatchError(f"chunk {name} was altered or moved") from None
+            return plain
+
+        return run
+
+    pipeline: _Pipeline[memoryview] = _Pipeline(
+        manifest.chunk_size, plain=cipher is not None, sealed=True
+    )
+    todo = iter(indices)
+    try:
+        while True:
+            while pipeline.has_free:
+                index = next(todo, None)
+                if index is None:
+                    break
+                pipeline.submit(pipeline.acquire(), job(index))
+            if not pipeline.has_pending:
+                return
+            view, slot = pipeline.take()
+            yield view
+            pipeline.release(slot)
+    finally:
+        pipeline.close()
+
+
+def _content_cipher(
+    pkg_dir: Path,
+    manifest: Manifest,
+    decryption_key: X25519PrivateKey,
+    recipient_kid: str | None,
+) -> AESGCM:
+    token = _read_package_file(pkg_dir, KEY_FILE)
+    return AESGCM(unwrap_content_key(token, manifest.package_id, decryption_key, recipient_kid))
 
 
 def verify_package(
@@ -301,27 +522,32 @@ def verify_package(
 ) -> VerifyReport:
     """Verify a package offline and return what it holds; raise on the first fault.
 
-    Without ``decryption_key`` the signature, paths, Merkle root and chunk files' presence
-    and sizes are checked; with it every chunk is decrypted and every chunk and file digest
-    checked too. Errors: ``SIG_INVALID``/``SIGNER_UNTRUSTED``/``POLICY_VIOLATION`` for the
-    signature, ``PACKAGE_UNSAFE``, ``DECRYPT_FAILED`` for a key not for this node, and
+    Without ``decryption_key`` the signature, paths, Merkle root and every chunk file (its
+    presence, size and SHA-256) are checked; with it every chunk is decrypted and every file's
+    plaintext digest checked too, in the same pass over the chunks. Errors:
+    ``SIG_INVALID``/``SIGNER_UNTRUSTED``/``POLICY_VIOLATION`` for the signature,
+    ``PACKAGE_UNSAFE``, ``DECRYPT_FAILED`` for a key not for this node, and
     ``DIGEST_MISMATCH`` naming the first bad chunk or file.
     """
     _, manifest = read_manifest(pkg_dir, resolve_signer)
     root = merkle_root([bytes.fromhex(digest) for digest in manifest.chunks])
     if root.hex() != manifest.merkle_root:
         raise DigestMismatchError("the Merkle root does not match the chunk digests")
-    expected = {_chunk_name(index) for index, _ in manifest.chunk_lengths()}
-    chunks_dir = pkg_dir / CHUNKS_DIR
-    present = {p.name for p in chunks_dir.iterdir()} if chunks_dir.is_dir() else set()
-    for name in sorted(present - expected):
-        raise PackageUnsafeError(f"chunk file {name!r} is not in the manifest")
-    for index, length in manifest.chunk_lengths():
-        _chunk_path(pkg_dir, index, length)
+    _check_chunk_files(pkg_dir, manifest)
+    cipher = None
     if decryption_key is not None:
-        for entry in manifest.files:
-            for _ in open_file(pkg_dir, manifest, entry.path, decryption_key, recipient_kid):
+        cipher = _content_cipher(pkg_dir, manifest, decryption_key, recipient_kid)
+    everything = range(len(manifest.chunks))
+    with contextlib.closing(_checked_chunks(pkg_dir, manifest, cipher, everything)) as chunks:
+        if cipher is None:
+            for _ in chunks:
                 pass
+        else:
+            for entry in manifest.files:
+                file_hash = hashlib.sha256()
+                for _ in range(entry.chunk_count):
+                    file_hash.update(next(chunks))
+                _check_file(entry, file_hash.hexdigest())
     return VerifyReport(
         package_id=manifest.package_id,
         files=len(manifest.files),
@@ -329,6 +555,11 @@ def verify_package(
         chunks=len(manifest.chunks),
         contents_checked=decryption_key is not None,
     )
+
+
+def _check_file(entry: FileEntry, digest_hex: str) -> None:
+    if digest_hex != entry.sha256:
+        raise DigestMismatchError(f"file {entry.path!r} does not match its digest")
 
 
 def open_file(
@@ -340,23 +571,19 @@ def open_file(
 ) -> Iterator[bytes]:
     """Stream the plaintext of ``path`` chunk by chunk, each verified before it is yielded.
 
-    The whole file's SHA-256 is checked after its last chunk; ``KeyError`` if the manifest
-    has no such file.
+    Each sealed chunk is checked against its digest in the signed manifest and decrypted
+    (which checks its tag); the whole file's SHA-256 is checked after its last chunk.
+    ``KeyError`` if the manifest has no such file.
     """
     entry = manifest.file(path)
-    key = unwrap_content_key(
-        _read_small(pkg_dir / KEY_FILE), manifest.package_id, decryption_key, recipient_kid
-    )
-    cipher = AESGCM(key)
+    cipher = _content_cipher(pkg_dir, manifest, decryption_key, recipient_kid)
+    indices = range(entry.first_chunk, entry.first_chunk + entry.chunk_count)
     file_hash = hashlib.sha256()
-    for position in range(entry.chunk_count):
-        index = entry.first_chunk + position
-        length = entry.chunk_length(position, manifest.chunk_size)
-        plain = _read_chunk(pkg_dir, manifest, cipher, index, length)
-        file_hash.update(plain)
-        yield plain
-    if file_hash.hexdigest() != entry.sha256:
-        raise DigestMismatchError(f"file {entry.path!r} does not match its digest")
+    with contextlib.closing(_checked_chunks(pkg_dir, manifest, cipher, indices)) as chunks:
+        for plain in chunks:
+            file_hash.update(plain)
+            yield bytes(plain)
+    _check_file(entry, file_hash.hexdigest())
 
 
 def package_key_id(pkg_dir: Path) -> str | None:

@@ -1,11 +1,19 @@
 """Electronic evidence packages: the manifest, its strict document form and the Merkle root.
 
-A package is a set of files split into fixed-size chunks (the last chunk of each file
-shorter, an empty file having none), numbered globally in file order. The manifest lists
-every file with its size, media type, SHA-256 and chunk range, the SHA-256 of every plaintext
-chunk, an RFC 9162 Merkle root over those chunk digests, and the acquisition record (who
-acquired the evidence, when, how, with which tool, from which device or account, under which
-request). The node signs the manifest; the chunks travel encrypted beside it.
+A package is a set of files split into fixed-size plaintext chunks (the last chunk of each
+file shorter, an empty file having none), numbered globally in file order. Each chunk travels
+sealed: its AES-256-GCM ciphertext followed by the 16-byte tag (``TAG_BYTES``), so a sealed
+chunk is ``TAG_BYTES`` longer than its plaintext, and it is stored as ``chunks/NNNNNNNN``
+(``chunk_file_name``). The manifest lists every file with its size, media type, the SHA-256
+of its whole plaintext and its chunk range; the SHA-256 of every sealed chunk exactly as
+stored (ciphertext and tag); an RFC 9162 Merkle root over those sealed-chunk digests; and the
+acquisition record (who acquired the evidence, when, how, with which tool, from which device
+or account, under which request). The node signs the manifest.
+
+Because the chunk digests are over the sealed bytes, anyone holding the signed manifest can
+check every chunk without the content key (a node receiving an upload checks each chunk as it
+arrives, ``Manifest.check_sealed_chunk``); the recipient, who holds the key, also learns that
+the decrypted files match their plaintext digests.
 
 Everything here is pure: no clock, no randomness, no file access. Reading a manifest is strict,
 because it arrives from another State: unknown members, wrong types, unsafe paths and
@@ -16,16 +24,18 @@ from __future__ import annotations
 
 import hashlib
 import re
+from bisect import bisect_right
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from comity.domain.errors import PackageUnsafeError
+from comity.domain.errors import DigestMismatchError, PackageUnsafeError
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
     "MANIFEST_VERSION",
+    "TAG_BYTES",
     "AcquisitionRecord",
     "FileEntry",
     "Manifest",
@@ -33,7 +43,9 @@ __all__ = [
     "check_package_id",
     "check_path",
     "chunk_count",
+    "chunk_file_name",
     "merkle_root",
+    "sealed_length",
 ]
 
 MANIFEST_VERSION = 1
@@ -41,6 +53,8 @@ MANIFEST_VERSION = 1
 DEFAULT_CHUNK_SIZE = 4 * 1024 * 1024
 # Chunks above this size would make memory use depend on the sender's choice.
 _MAX_CHUNK_SIZE = 64 * 1024 * 1024
+#: Bytes a sealed chunk adds to its plaintext: the AES-GCM authentication tag.
+TAG_BYTES = 16
 # Integers beyond 2**53 cannot travel exactly in canonical JSON.
 _MAX_INT = 2**53
 _HEX_DIGEST = re.compile(r"[0-9a-f]{64}")
@@ -97,8 +111,18 @@ def chunk_count(size: int, chunk_size: int) -> int:
     return -(-size // chunk_size)
 
 
+def chunk_file_name(index: int) -> str:
+    """The name of chunk ``index``'s file in a package's ``chunks`` directory: eight digits."""
+    return f"{index:08d}"
+
+
+def sealed_length(plain_length: int) -> int:
+    """The length of a sealed chunk (ciphertext and tag) whose plaintext is ``plain_length``."""
+    return plain_length + TAG_BYTES
+
+
 def merkle_root(leaves: Sequence[bytes]) -> bytes:
-    """The RFC 9162 §2.1.1 Merkle Tree Hash of ``leaves`` (here: the chunk digests).
+    """The RFC 9162 §2.1.1 Merkle Tree Hash of ``leaves`` (here: the sealed-chunk digests).
 
     Leaf hash ``SHA-256(0x00 || leaf)``, node hash ``SHA-256(0x01 || left || right)``, and
     the empty tree hashes to ``SHA-256("")``. Pairing level by level and carrying an odd last
@@ -120,7 +144,7 @@ def merkle_root(leaves: Sequence[bytes]) -> bytes:
 
 @dataclass(frozen=True)
 class FileEntry:
-    """One file of a package and its global chunk range."""
+    """One file of a package: ``sha256`` is of its whole plaintext; its global chunk range."""
 
     path: str
     size: int
@@ -168,7 +192,9 @@ class Manifest:
     recipient_state: str
     request_reference: str
     chunk_size: int
+    #: The lowercase hex SHA-256 of each sealed chunk file (ciphertext and tag), in order.
     chunks: tuple[str, ...]
+    #: The RFC 9162 Merkle root over ``chunks`` (as raw digests), lowercase hex.
     merkle_root: str
     files: tuple[FileEntry, ...]
     acquisition: AcquisitionRecord
@@ -185,6 +211,28 @@ class Manifest:
         for entry in self.files:
             for position in range(entry.chunk_count):
                 yield entry.first_chunk + position, entry.chunk_length(position, self.chunk_size)
+
+    def sealed_chunk_lengths(self) -> Iterator[tuple[int, int]]:
+        """Each global chunk index with the length of its sealed file, in order."""
+        for index, length in self.chunk_lengths():
+            yield index, sealed_length(length)
+
+    def check_sealed_chunk(self, index: int, digest_hex: str, length: int) -> None:
+        """Check a sealed chunk's SHA-256 (lowercase hex) and length against the manifest.
+
+        Raises ``DigestMismatchError`` for an index outside the package, a wrong length or a
+        digest that differs; it needs no key, so a node can check each chunk as it arrives.
+        """
+        if not 0 <= index < len(self.chunks):
+            raise DigestMismatchError(f"chunk index {index} is not in the manifest")
+        # The file holding the chunk: the last one starting at or before it (an empty file
+        # starts where the next one does, and is passed over by taking the last).
+        entry = self.files[bisect_right(self.files, index, key=lambda e: e.first_chunk) - 1]
+        expected = sealed_length(entry.chunk_length(index - entry.first_chunk, self.chunk_size))
+        if length != expected:
+            raise DigestMismatchError(f"chunk {chunk_file_name(index)} has the wrong size")
+        if digest_hex != self.chunks[index]:
+            raise DigestMismatchError(f"chunk {chunk_file_name(index)} does not match its digest")
 
     def file(self, path: str) -> FileEntry:
         """The entry for ``path``; ``KeyError`` if the package has no such file."""
