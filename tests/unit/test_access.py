@@ -21,6 +21,11 @@ ALLOWED = {
     (Action.SEND, Side.REQUESTING): {Role.APPROVER},
     (Action.FOLLOW_UP, Side.REQUESTING): {Role.DRAFTER, Role.APPROVER},
     (Action.ACKNOWLEDGE, Side.REQUESTED): {Role.DUTY_OFFICER},
+    **{
+        (action, side): {Role.DRAFTER, Role.APPROVER, Role.EXECUTOR, Role.DUTY_OFFICER}
+        for action in (Action.SEND_EVIDENCE, Action.OPEN_EVIDENCE)
+        for side in Side
+    },
 }
 
 

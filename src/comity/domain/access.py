@@ -56,6 +56,10 @@ class Action(StrEnum):
     FOLLOW_UP = "follow_up"
     # A duty officer taking charge of a request that came through the 24/7 path.
     ACKNOWLEDGE = "acknowledge"
+    # Sealing evidence and sending it to the other State of the request.
+    SEND_EVIDENCE = "send_evidence"
+    # Downloading or opening evidence a request carries, as a decrypted stream.
+    OPEN_EVIDENCE = "open_evidence"
 
 
 # Roles that work on case files; an administrator manages accounts, not cases.
@@ -72,6 +76,16 @@ _ACTION_ROLES: dict[Action, tuple[tuple[Role, ...], Side | None]] = {
     Action.SEND: ((Role.APPROVER,), Side.REQUESTING),
     Action.FOLLOW_UP: ((Role.DRAFTER, Role.APPROVER), Side.REQUESTING),
     Action.ACKNOWLEDGE: ((Role.DUTY_OFFICER,), Side.REQUESTED),
+    # Either State may send evidence under a request: the requested one its results, the
+    # requesting one supporting material. The DPO supervises; it does not read evidence.
+    Action.SEND_EVIDENCE: (
+        (Role.DRAFTER, Role.APPROVER, Role.EXECUTOR, Role.DUTY_OFFICER),
+        None,
+    ),
+    Action.OPEN_EVIDENCE: (
+        (Role.DRAFTER, Role.APPROVER, Role.EXECUTOR, Role.DUTY_OFFICER),
+        None,
+    ),
 }
 
 
