@@ -15,6 +15,7 @@ from comity.domain.requests import CooperationRequest
 from comity.domain.values import Side
 from comity.domain.workflow import Status
 from comity.services.data_protection_ports import DataAccessRepository, DeletionRecordRepository
+from comity.services.evidence_ports import PackageRepository
 from comity.services.transport_ports import (
     EvidenceRepository,
     InboxRepository,
@@ -232,6 +233,9 @@ class UnitOfWork(Protocol):
 
     @property
     def deletions(self) -> DeletionRecordRepository: ...
+
+    @property
+    def packages(self) -> PackageRepository: ...
 
     def __enter__(self) -> Self: ...
 

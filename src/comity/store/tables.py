@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     ForeignKey,
@@ -263,4 +264,53 @@ deletion_record = Table(
     Column("digest", String(64), nullable=False),
     Column("record", Text, nullable=False),
     Column("signed", Boolean, nullable=False),
+)
+
+# Evidence packages this node sealed (``outgoing``) or received (``incoming``): their status
+# and transfer progress. The chunks live in the node's evidence directory, not here.
+evidence_package = Table(
+    "evidence_package",
+    metadata,
+    Column("package_id", String(128), primary_key=True),
+    Column("request_id", String(ID), ForeignKey("cooperation_request.id"), nullable=False),
+    Column("direction", String(10), nullable=False),
+    Column("peer_state", String(2), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("merkle_root", String(64), nullable=False),
+    Column("chunk_count", Integer, nullable=False),
+    Column("total_bytes", BigInteger, nullable=False),
+    Column("sealed_bytes", BigInteger, nullable=False),
+    Column("chunks_done", Integer, nullable=False),
+    Column("bytes_done", BigInteger, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("released_at", UTCDateTime()),
+    Column("failure_code", String(40)),
+    Column("failure_detail", Text),
+    Column("manifest", Text, nullable=False),
+    Index("ix_evidence_package_request", "request_id"),
+    Index("ix_evidence_package_status", "direction", "status"),
+)
+
+# The custody chain of each package as this node knows it: every record signed by the node
+# of the State where it happened, each linking to the digest of the one before.
+evidence_custody = Table(
+    "evidence_custody",
+    metadata,
+    Column(
+        "package_id",
+        String(128),
+        ForeignKey("evidence_package.package_id"),
+        primary_key=True,
+    ),
+    Column("sequence", Integer, primary_key=True),
+    Column("previous", String(64), nullable=False),
+    Column("action", String(20), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("place", String(2), nullable=False),
+    Column("actor", String(80), nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("file", Text),
+    Column("detail", Text),
+    Column("token", Text, nullable=False),
 )

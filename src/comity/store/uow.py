@@ -20,6 +20,7 @@ from comity.store.data_protection_repositories import (
     SQLDataAccessRepository,
     SQLDeletionRecordRepository,
 )
+from comity.store.evidence_repositories import SQLPackageRepository
 from comity.store.request_repository import SQLDeadlineRepository, SQLRequestRepository
 from comity.store.transport_repositories import (
     SQLEvidenceRepository,
@@ -51,6 +52,7 @@ class SQLAlchemyUnitOfWork:
         self.nonces = SQLNonceRepository(self.session)
         self.accesses = SQLDataAccessRepository(self.session)
         self.deletions = SQLDeletionRecordRepository(self.session)
+        self.packages = SQLPackageRepository(self.session)
         self._staged: list[Event] = []
         return self
 
