@@ -19,13 +19,14 @@ from starlette.testclient import TestClient
 from comity import bootstrap, federation_setup
 from comity.bootstrap import Container
 from comity.config import Settings
-from comity.crypto.http_signatures import MESSAGES_PATH, RequestSigner
+from comity.crypto.http_signatures import EVIDENCE_PATH, MESSAGES_PATH, RequestSigner
 from comity.domain.directory import StateEntry
 from comity.domain.values import Role
 from comity.local_network import create_local_network
 from comity.services import users
+from comity.services.evidence_ports import TransferAnswer
 from comity.services.transport_ports import PeerAnswer
-from comity.transport.peer_client import _answer
+from comity.transport.peer_client import _answer, _transfer_answer
 from comity.web.federation import create_federation_app
 
 PASSWORD = "correct horse battery"
@@ -154,6 +155,44 @@ class InProcessPeers:
         ) as client:
             return client.post(MESSAGES_PATH, content=envelope, headers=signed)
 
+    # Evidence calls (``EvidencePeers``), through the same real federation app.
+
+    def offer(self, recipient: StateEntry, package_id: str, body: bytes) -> TransferAnswer:
+        return self.evidence(recipient.code, f"/{package_id}", body, "application/json")
+
+    def put_chunk(
+        self, recipient: StateEntry, package_id: str, index: int, data: bytes
+    ) -> TransferAnswer:
+        return self.evidence(
+            recipient.code, f"/{package_id}/chunks/{index}", data, "application/octet-stream"
+        )
+
+    def complete(self, recipient: StateEntry, package_id: str) -> TransferAnswer:
+        return self.evidence(recipient.code, f"/{package_id}/complete", b"{}", "application/json")
+
+    def evidence(
+        self,
+        state: str,
+        path: str,
+        body: bytes,
+        content_type: str,
+        tamper: Any = None,
+    ) -> TransferAnswer:
+        """One evidence call; ``tamper(body) -> body`` damages the body after signing."""
+        node = self.nodes[state]
+        endpoint = node.settings.public_endpoint or ""
+        url = endpoint + EVIDENCE_PATH + path
+        headers = self.signer.headers(
+            url=url, body=body, now=node.ctx.clock.now(), content_type=content_type
+        )
+        sent = tamper(body) if tamper is not None else body
+        with TestClient(
+            create_federation_app(node.container), base_url=endpoint, raise_server_exceptions=True
+        ) as client:
+            return _transfer_answer(
+                client.post(EVIDENCE_PATH + path, content=sent, headers=headers)
+            )
+
 
 def connect(nodes: dict[str, FedNode]) -> None:
     """Point every node's peer client at the others' in-process federation apps."""
@@ -161,7 +200,12 @@ def connect(nodes: dict[str, FedNode]) -> None:
         federation = node.ctx.federation
         assert federation is not None
         peers = InProcessPeers(node.settings, nodes)
-        node.container.services = replace(node.ctx, federation=replace(federation, peers=peers))
+        evidence = node.ctx.evidence
+        node.container.services = replace(
+            node.ctx,
+            federation=replace(federation, peers=peers),
+            evidence=None if evidence is None else replace(evidence, peers=peers),
+        )
 
 
 def open_nodes(states: Mapping[str, Settings]) -> dict[str, FedNode]:

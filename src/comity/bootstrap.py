@@ -27,9 +27,10 @@ from comity.crypto.passwords import Argon2PasswordHasher
 from comity.domain.catalogue import Catalogue
 from comity.domain.directory import Directory
 from comity.domain.errors import DirectoryError, DomainError
-from comity.federation_setup import build_federation, check_call
+from comity.federation_setup import build_evidence, build_federation, check_call
 from comity.services import data_protection, delivery
 from comity.services.context import NoFaults, ServiceContext
+from comity.services.evidence_transfer import TransferRelay
 from comity.store import migrate
 from comity.store.engine import make_engine, make_session_factory
 from comity.store.uow import SQLAlchemyUnitOfWork
@@ -138,6 +139,20 @@ class Container:
             if not busy:
                 stop.wait(self.settings.relay_interval)
 
+    def run_evidence_relay(self, stop: threading.Event) -> None:
+        """Transfer sealed evidence packages until ``stop`` is set, on a thread of its own so
+        that a many-GiB package never holds up the messages; a pass that fails is logged and
+        the packages are tried again after their retry delay."""
+        relay = TransferRelay(
+            first_delay=self.settings.retry_first_delay, max_delay=self.settings.retry_max_delay
+        )
+        while not stop.is_set():
+            try:
+                relay.run_once(self.services)
+            except Exception:
+                log.exception("evidence transfer pass failed; retrying")
+            stop.wait(self.settings.relay_interval * 5)
+
     def sweep_retention(self) -> int:
         """Erase every request's data past its retention date; failures are logged."""
         try:
@@ -177,6 +192,7 @@ def build(settings: Settings) -> Container:
         token_lifetime=timedelta(minutes=settings.token_lifetime_minutes),
         retention=timedelta(days=settings.retention_days),
         federation=wired[0] if wired else None,
+        evidence=build_evidence(settings, wired[1]) if wired else None,
         faults=CrashPoints(settings.fault_at) if settings.test_faults else NoFaults(),
     )
     return Container(

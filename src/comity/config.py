@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     token_lifetime_minutes: int = Field(default=480, ge=1, le=7 * 24 * 60)
     # How long requests' data are kept before they are erased (DP-S6, DP-P5).
     retention_days: int = Field(default=5 * 365, ge=1, le=100 * 365)
+    # Where evidence packages are kept; a separate volume in production (default: the node
+    # directory's ``evidence``).
+    evidence_dir: Path | None = Field(default=None, description="Evidence package store")
+    # The chunk size of packages this node seals: the unit of resumption (4 MiB by default).
+    evidence_chunk_bytes: int = Field(default=4 * 1024 * 1024, ge=4096, le=64 * 1024 * 1024)
     # Smaller argon2 costs are for tests only; the defaults follow the library's guidance.
     argon2_time_cost: int | None = None
     argon2_memory_cost: int | None = None
@@ -62,6 +67,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'comity.db').resolve()}"
+
+    @property
+    def resolved_evidence_dir(self) -> Path:
+        """The evidence store in use: the configured one, or ``evidence`` in the node dir."""
+        return self.evidence_dir or self.data_dir / "evidence"
 
     @classmethod
     def for_node(cls, data_dir: Path, **overrides: Any) -> Settings:

@@ -29,6 +29,8 @@ from comity.crypto.directory import (
 from comity.crypto.directory import VerifiedDirectory as VerifiedDirectory
 from comity.crypto.directory import build_directory_payload as build_directory_payload
 from comity.crypto.evidence import seal_package, verify_for_node
+from comity.crypto.evidence_files import FileEvidenceStore
+from comity.crypto.evidence_trust import NodeEvidenceTrust
 from comity.crypto.http_signatures import RequestSigner, SignedCall, verify_call
 from comity.crypto.keys import (
     NodeKeys,
@@ -58,7 +60,7 @@ from comity.domain.errors import DirectoryError
 from comity.domain.evidence import AcquisitionRecord, Manifest, VerifyReport
 from comity.domain.messages import Message
 from comity.domain.values import AuthorityKind
-from comity.services.context import Federation
+from comity.services.context import EvidenceKit, Federation
 from comity.services.ports import Clock
 from comity.transport import wire
 from comity.transport.peer_client import HttpPeerClient
@@ -273,6 +275,15 @@ def build_federation(settings: Settings, clock: Clock) -> tuple[Federation, Http
         clock_skew=timedelta(seconds=settings.clock_skew),
     )
     return federation, peers
+
+
+def build_evidence(settings: Settings, peers: HttpPeerClient) -> EvidenceKit:
+    """The evidence adapters of a node that has keys: its package store, signatures, peers."""
+    keys = _keys(settings)
+    store = FileEvidenceStore(
+        settings.resolved_evidence_dir, keys, settings.state, settings.evidence_chunk_bytes
+    )
+    return EvidenceKit(files=store, trust=NodeEvidenceTrust(keys), peers=peers)
 
 
 def check_call(

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import sys
 import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -24,12 +26,96 @@ from rich.progress import (
 )
 
 from comity import federation_setup
-from comity.cli.context import DirOption, console, reports_errors
+from comity.cli.context import DirOption, console, open_node, reports_errors
 from comity.config import Settings
 from comity.domain.custody import CustodyRecord
 from comity.domain.evidence import AcquisitionRecord
+from comity.services import evidence, users
 
-app = typer.Typer(help="Seal and verify electronic evidence packages.", no_args_is_help=True)
+app = typer.Typer(
+    help="Seal, send, follow, verify and export electronic evidence packages.",
+    no_args_is_help=True,
+)
+AsUser = Annotated[str, typer.Option("--as", help="Act as this user of the node.")]
+
+
+@contextmanager
+def _progress_bar(label: str, paths: Sequence[Path]) -> Iterator[Callable[[int], None]]:
+    """A Rich progress bar (bytes, rate, time left) on a terminal; silent otherwise."""
+    total = sum(path.stat().st_size for path in paths if path.is_file())
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        disable=not sys.stdout.isatty(),
+    ) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda n: bar.advance(task, n)
+
+
+@app.command("send")
+@reports_errors
+def send(
+    paths: Annotated[list[Path], typer.Argument(help="The files to seal (regular files only).")],
+    data_dir: DirOption,
+    as_user: AsUser,
+    request: Annotated[str, typer.Option("--request", help="The request's id on this node.")],
+    acquired_by: Annotated[str, typer.Option(help="Who acquired the evidence.")] = "unknown",
+    method: Annotated[str, typer.Option(help="How it was acquired.")] = "unspecified",
+    tool: Annotated[str, typer.Option(help="The tool and version used.")] = "unspecified",
+    source: Annotated[str, typer.Option(help="The device or account.")] = "unspecified",
+) -> None:
+    """Seal PATH... into this node's evidence store for the other State of request --request;
+    the running node transfers it (resuming after any break) and the receiver verifies it."""
+    with open_node(data_dir) as container:
+        ctx = container.services
+        actor = users.user_by_name(ctx, username=as_user)
+        now = ctx.clock.now()
+        acquisition = AcquisitionRecord(acquired_by, now, method, tool, source, request)
+        with _progress_bar("sealing", paths) as advance:
+            view = evidence.seal_and_send(
+                ctx,
+                actor=actor,
+                request_id=request,
+                paths=paths,
+                acquisition=acquisition,
+                progress=advance,
+            )
+    package = view.package
+    console.print(
+        f"Package {package.package_id} sealed for {package.peer_state}: "
+        f"{len(view.manifest.files)} file(s), {package.total_bytes} bytes, "
+        f"{package.chunk_count} chunk(s); the node sends it now.",
+        highlight=False,
+    )
+
+
+@app.command("status")
+@reports_errors
+def status(
+    package_id: Annotated[str, typer.Argument(help="The package id.")],
+    data_dir: DirOption,
+    as_user: AsUser,
+) -> None:
+    """A package's status, transfer progress and custody chain on this node."""
+    with open_node(data_dir) as container:
+        ctx = container.services
+        actor = users.user_by_name(ctx, username=as_user)
+        view = evidence.get(ctx, actor=actor, package_id=package_id)
+    package = view.package
+    share = 100.0 * package.bytes_done / package.sealed_bytes if package.sealed_bytes else 100.0
+    console.print(
+        f"Package {package.package_id} ({package.direction}, {package.peer_state}): "
+        f"{package.status}, {package.chunks_done}/{package.chunk_count} chunk(s), {share:.1f} %",
+        highlight=False,
+    )
+    if package.failure_code:
+        console.print(f"  {package.failure_code}: {package.failure_detail}", highlight=False)
+    for entry in view.custody:
+        console.print(custody_line(entry.record), highlight=False, markup=False)
 
 
 @app.command("seal")
@@ -52,17 +138,7 @@ def seal(
     package_id = str(uuid.uuid4())
     out_dir = out or Path(f"evidence-{package_id}")
     acquisition = AcquisitionRecord(acquired_by, now, method, tool, source, request)
-    total = sum(path.stat().st_size for path in paths if path.is_file())
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        DownloadColumn(),
-        TransferSpeedColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        disable=not sys.stdout.isatty(),
-    ) as bar:
-        task = bar.add_task("sealing", total=total)
+    with _progress_bar("sealing", paths) as advance:
         manifest = federation_setup.seal_evidence(
             settings,
             paths,
@@ -72,7 +148,7 @@ def seal(
             acquisition=acquisition,
             package_id=package_id,
             now=now,
-            progress=lambda n: bar.advance(task, n),
+            progress=advance,
         )
     console.print(
         f"Package {manifest.package_id} sealed in {out_dir}: {len(manifest.files)} file(s), "

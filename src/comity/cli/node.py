@@ -182,6 +182,9 @@ def run_server(container: Container, *, host: str, port: int) -> None:
         # to stop when that one returns.
         background.append(threading.Thread(target=federation_server.run, daemon=True))
         background.append(threading.Thread(target=container.run_relay, args=(stop,), daemon=True))
+        background.append(
+            threading.Thread(target=container.run_evidence_relay, args=(stop,), daemon=True)
+        )
         console.print(
             f"Federation endpoint (mutual TLS) on https://{host}:{settings.federation_port}/"
         )

@@ -36,6 +36,8 @@ TAG = "comity-federation"
 COVERED = ("@method", "@authority", "@path", "content-type", "content-digest")
 ENVELOPE_MEDIA_TYPE = "application/jose"
 MESSAGES_PATH = "/federation/v1/messages"
+# Evidence packages: ``{EVIDENCE_PATH}/{package}`` (offer), ``…/chunks/{index}``, ``…/complete``.
+EVIDENCE_PATH = "/federation/v1/evidence"
 
 
 @dataclass
@@ -56,9 +58,16 @@ class RequestSigner:
             signature_algorithm=algorithms.ED25519, key_resolver=_PrivateKey(key, kid)
         )
 
-    def headers(self, *, url: str, body: bytes, now: datetime) -> dict[str, str]:
+    def headers(
+        self,
+        *,
+        url: str,
+        body: bytes,
+        now: datetime,
+        content_type: str = ENVELOPE_MEDIA_TYPE,
+    ) -> dict[str, str]:
         """The headers of a signed POST of ``body`` to ``url``."""
-        message = _Message("POST", url, {"Content-Type": ENVELOPE_MEDIA_TYPE})
+        message = _Message("POST", url, {"Content-Type": content_type})
         # The library adds Content-Digest (RFC 9530) over ``body`` and covers it.
         self._signer.sign(
             message,

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from comity.domain.catalogue import Catalogue
 from comity.domain.delivery import RetryPolicy
+from comity.services.evidence_ports import EvidenceFiles, EvidencePeers, EvidenceTrust
 from comity.services.ports import Clock, FaultPoints, IdFactory, PasswordHasher, UnitOfWorkFactory
 from comity.services.transport_ports import Envelopes, PeerClient, TrustStore, WireCodec
 
@@ -35,6 +36,15 @@ class Federation:
 
 
 @dataclass(frozen=True)
+class EvidenceKit:
+    """What a node needs to seal, transfer, receive and open evidence packages."""
+
+    files: EvidenceFiles
+    trust: EvidenceTrust
+    peers: EvidencePeers
+
+
+@dataclass(frozen=True)
 class ServiceContext:
     """The ports and settings service handlers run with."""
 
@@ -48,4 +58,5 @@ class ServiceContext:
     # How long a request's data are kept before the retention sweep erases them (DP-S6).
     retention: timedelta = timedelta(days=5 * 365)
     federation: Federation | None = None
+    evidence: EvidenceKit | None = None
     faults: FaultPoints = field(default_factory=NoFaults)

@@ -85,13 +85,13 @@ def read(
         policy = policy_of(ctx, uow, request)
         purpose = policy.purpose_code if purpose_code is None else purpose_code
         try:
-            _check_kept(request)
+            check_kept(request)
             policy.check_use(purpose, now)
         except DomainError as error:
-            _record(ctx, uow, actor, request, purpose, "read", now, error)
+            record_access(ctx, uow, actor, request, purpose, "read", now, error)
             uow.commit()
             raise
-        _record(ctx, uow, actor, request, purpose, "read", now)
+        record_access(ctx, uow, actor, request, purpose, "read", now)
         uow.commit()
     return exchange.retrieve(ctx, actor=actor, request_id=request_id)
 
@@ -120,16 +120,16 @@ def forward(
         policy = policy_of(ctx, uow, request)
         purpose = policy.purpose_code if purpose_code is None else purpose_code
         try:
-            _check_kept(request)
+            check_kept(request)
             policy.check_retention(now)
             policy.check_onward(to_state)
             policy.check_use(purpose, now)
         except DomainError as error:
-            _record(ctx, uow, actor, request, purpose, "forward", now, error, to_state)
+            record_access(ctx, uow, actor, request, purpose, "forward", now, error, to_state)
             uow.record(OnwardTransferRefused(actor.id, now, request.id, to_state, error.code))
             uow.commit()
             raise
-        _record(ctx, uow, actor, request, purpose, "forward", now, None, to_state)
+        record_access(ctx, uow, actor, request, purpose, "forward", now, None, to_state)
         uow.record(OnwardTransferAuthorised(actor.id, now, request.id, to_state, purpose))
         uow.commit()
     return ExportDocument(
@@ -208,7 +208,8 @@ def _erase(ctx: ServiceContext, request_id: str, now: datetime) -> bool:
     return True
 
 
-def _check_kept(request: CooperationRequest) -> None:
+def check_kept(request: CooperationRequest) -> None:
+    """Refuse (``RETENTION_EXPIRED``) a request whose data were erased."""
     if request.erased_at is not None:
         raise RetentionExpiredError(
             f"the request's data were erased on {request.erased_at.date().isoformat()} at the "
@@ -216,7 +217,7 @@ def _check_kept(request: CooperationRequest) -> None:
         )
 
 
-def _record(
+def record_access(
     ctx: ServiceContext,
     uow: UnitOfWork,
     actor: User,
@@ -227,7 +228,7 @@ def _record(
     error: DomainError | None = None,
     recipient: str | None = None,
 ) -> None:
-    """One row of the register and its audit entry, in the caller's unit of work."""
+    """One row of the DPO's register and its audit entry, in the caller's unit of work."""
     outcome = "allowed" if error is None else "denied"
     code = "" if error is None else error.code
     uow.accesses.add(

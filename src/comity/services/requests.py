@@ -25,6 +25,7 @@ from comity.domain.errors import (
     TypeNotAvailableError,
     UnknownAuthorityError,
 )
+from comity.domain.evidence_packages import EvidencePackage
 from comity.domain.legal.case import RequestedSideFacts
 from comity.domain.legal.findings import Finding
 from comity.domain.legal.refusal import check_refusal
@@ -34,6 +35,7 @@ from comity.domain.values import Availability, Side
 from comity.domain.workflow import Status, check_transition
 from comity.services import assessments, outgoing
 from comity.services.context import ServiceContext
+from comity.services.evidence_ports import CustodyEntry
 from comity.services.ports import RequestQuery, UnitOfWork
 from comity.services.transport_ports import Evidence
 
@@ -51,6 +53,9 @@ class RequestView:
     # The legal engine's findings (read views only), or why there are none.
     findings: tuple[Finding, ...] = ()
     assessment_note: str = ""
+    # Evidence packages under the request and every custody record of each (read views only).
+    packages: tuple[EvidencePackage, ...] = ()
+    custody: tuple[tuple[EvidencePackage, CustodyEntry], ...] = ()
 
 
 def create_draft(ctx: ServiceContext, *, actor: User, command: CreateDraft) -> RequestView:
@@ -242,8 +247,21 @@ def get(ctx: ServiceContext, *, actor: User, request_id: str) -> RequestView:
         request = load(uow, actor, request_id, Action.VIEW)
         view = _view(ctx, request, ctx.catalogue.type(request.type_code))
         evidences = tuple(uow.evidences.for_request(request.id))
+        packages = tuple(uow.packages.for_request(request.id))
+        custody = tuple(
+            (package, entry)
+            for package in packages
+            for entry in uow.packages.custody(package.package_id)
+        )
     findings, note = _assessment(ctx, request)
-    return replace(view, evidences=evidences, findings=findings, assessment_note=note)
+    return replace(
+        view,
+        evidences=evidences,
+        findings=findings,
+        assessment_note=note,
+        packages=packages,
+        custody=custody,
+    )
 
 
 def _assessment(

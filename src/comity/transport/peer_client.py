@@ -9,10 +9,14 @@ from collections.abc import Callable
 
 import httpx2
 
-from comity.crypto.http_signatures import MESSAGES_PATH, RequestSigner
+from comity.crypto.http_signatures import EVIDENCE_PATH, MESSAGES_PATH, RequestSigner
 from comity.domain.directory import Directory, StateEntry
+from comity.services.evidence_ports import TransferAnswer
 from comity.services.ports import Clock
 from comity.services.transport_ports import PeerAnswer
+
+# Completion verifies the whole package on the receiving side: minutes for many GiB.
+COMPLETE_TIMEOUT = 1800.0
 
 
 class HttpPeerClient:
@@ -45,6 +49,44 @@ class HttpPeerClient:
         except (httpx2.HTTPError, ssl.SSLError, OSError) as error:
             return PeerAnswer("unreachable", code="UNREACHABLE", detail=type(error).__name__)
         return _answer(response)
+
+    def offer(self, recipient: StateEntry, package_id: str, body: bytes) -> TransferAnswer:
+        """Announce an evidence package; the answer lists the chunks the receiver holds."""
+        return self._evidence(recipient, f"/{package_id}", body, "application/json")
+
+    def put_chunk(
+        self, recipient: StateEntry, package_id: str, index: int, data: bytes
+    ) -> TransferAnswer:
+        """Send one sealed chunk (the receiver accepts the same chunk once)."""
+        return self._evidence(
+            recipient, f"/{package_id}/chunks/{index}", data, "application/octet-stream"
+        )
+
+    def complete(self, recipient: StateEntry, package_id: str) -> TransferAnswer:
+        """Ask the receiver to verify and release the package."""
+        return self._evidence(
+            recipient, f"/{package_id}/complete", b"{}", "application/json", COMPLETE_TIMEOUT
+        )
+
+    def _evidence(
+        self,
+        recipient: StateEntry,
+        path: str,
+        body: bytes,
+        content_type: str,
+        timeout: float | None = None,
+    ) -> TransferAnswer:
+        url = recipient.endpoint.rstrip("/") + EVIDENCE_PATH + path
+        headers = self._signer.headers(
+            url=url, body=body, now=self._clock.now(), content_type=content_type
+        )
+        try:
+            response = self._http().post(
+                url, content=body, headers=headers, timeout=timeout or self._timeout
+            )
+        except (httpx2.HTTPError, ssl.SSLError, OSError) as error:
+            return TransferAnswer("retry", code="UNREACHABLE", detail=type(error).__name__)
+        return _transfer_answer(response)
 
     def close(self) -> None:
         """Close the pooled connections."""
@@ -85,4 +127,31 @@ def _answer(response: httpx2.Response) -> PeerAnswer:
         "unreachable",
         code=code or f"HTTP_{response.status_code}",
         detail=str(body.get("detail", ""))[:200],
+    )
+
+
+def _transfer_answer(response: httpx2.Response) -> TransferAnswer:
+    try:
+        body = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        body = {}
+    if not isinstance(body, dict):
+        body = {}
+    code = str(body.get("code") or "")
+    detail = str(body.get("detail", ""))[:200]
+    if response.status_code != 200:
+        return TransferAnswer("retry", code=code or f"HTTP_{response.status_code}", detail=detail)
+    held = body.get("held")
+    custody = body.get("custody")
+    if not isinstance(held, list) or not all(isinstance(i, int) for i in held):
+        return TransferAnswer("retry", code="SCHEMA_INVALID", detail="no held list")
+    if not isinstance(custody, list) or not all(isinstance(t, str) for t in custody):
+        return TransferAnswer("retry", code="SCHEMA_INVALID", detail="no custody list")
+    # Custody records are signed by the receiver: the sender verifies them before use.
+    return TransferAnswer(
+        "ok",
+        held=frozenset(held),
+        custody=tuple(custody),
+        code=str(body.get("failure_code") or ""),
+        detail=str(body.get("failure_detail") or "")[:200],
     )

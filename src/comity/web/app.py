@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
@@ -17,6 +18,7 @@ from comity.web.api import (
     data_protection,
     deadlines,
     directory,
+    evidence,
     inbox,
     requests,
 )
@@ -61,6 +63,7 @@ def create_app(container: Container) -> FastAPI:
     api.include_router(directory.router)
     api.include_router(assessments.router)
     api.include_router(data_protection.router)
+    api.include_router(evidence.router)
 
     @api.get("/catalogue-schema", tags=["catalogue"])
     def catalogue_file_schema() -> dict[str, Any]:
@@ -79,5 +82,9 @@ def create_app(container: Container) -> FastAPI:
         return RedirectResponse(f"{API}/openapi.json")
 
     app.add_middleware(SecurityHeadersMiddleware)
-    app.add_middleware(BodyLimitMiddleware, limit=container.settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        limit=container.settings.max_body_bytes,
+        streamed=re.compile(rf"{API}/requests/[^/]+/evidence"),
+    )
     return app

@@ -27,6 +27,7 @@ from comity.web.errors import (
     problem_document,
     status_for,
 )
+from comity.web.federation_evidence import install_evidence_routes
 
 log = logging.getLogger("comity.federation")
 
@@ -55,6 +56,8 @@ def create_federation_app(container: Container) -> FastAPI:
             )
         headers = dict(request.headers.items())
         return await run_in_threadpool(_handle, container, str(request.url), headers, body)
+
+    install_evidence_routes(app, container)
 
     @app.get("/federation/v1/health")
     def health() -> dict[str, str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -28,12 +29,20 @@ class BodyLimitMiddleware:
     to the limit and refused as soon as it passes it, so memory stays bounded either way.
     """
 
-    def __init__(self, app: ASGIApp, *, limit: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, limit: int, streamed: re.Pattern[str] | None = None
+    ) -> None:
         self.app = app
         self.limit = limit
+        # Paths whose bodies go to disk as they arrive (evidence uploads): not buffered here.
+        self.streamed = streamed
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or (
+            self.streamed is not None
+            and scope.get("method") == "POST"
+            and self.streamed.fullmatch(scope.get("path", ""))
+        ):
             await self.app(scope, receive, send)
             return
         declared = dict(scope["headers"]).get(b"content-length")

@@ -179,11 +179,13 @@ class HistoryOut(BaseModel):
 
 
 class TimelineItem(BaseModel):
-    """One entry of a request's timeline: a business step (``status``) or a transport
-    evidence (``evidence``). ``detail.mirrored`` marks a step mirroring the other State's."""
+    """One entry of a request's timeline: a business step (``status``), a transport evidence
+    (``evidence``), a custody record of an evidence package (``custody``: ``stage`` is the
+    action, ``counterpart_state`` the State where it happened) or a package's failure
+    (``package``). ``detail.mirrored`` marks a step mirroring the other State's."""
 
     at: datetime
-    kind: Literal["status", "evidence"]
+    kind: Literal["status", "evidence", "custody", "package"]
     from_status: Status | None = None
     to_status: Status | None = None
     reason: str | None = None
@@ -193,6 +195,7 @@ class TimelineItem(BaseModel):
     counterpart_state: str | None = None
     code: str | None = None
     message_id: str | None = None
+    package_id: str | None = None
 
 
 class OriginalOut(BaseModel):

@@ -1,0 +1,150 @@
+"""The evidence routes of the federation endpoint: offer, chunks, completion.
+
+Each call is checked like a message: the body against its own ``Content-Digest`` first (a
+body damaged on the way is ``UPLOAD_CHECKSUM_MISMATCH``, and the sender sends it again), then
+the HTTP message signature and its nonce, and only then is anything parsed or stored. The
+answers say what the receiver holds, so the sender resumes where the transfer stopped.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from comity.bootstrap import Container
+from comity.domain import errors as domain
+from comity.services import evidence_arrival, incoming, outgoing
+from comity.services.context import ServiceContext
+from comity.services.evidence_arrival import Arrival
+from comity.web.errors import EDGE_STATUS, PROBLEM_JSON, problem_document, status_for
+
+log = logging.getLogger("comity.federation")
+
+EVIDENCE = "/federation/v1/evidence"
+# A chunk is at most 64 MiB plus its tag (domain.evidence); an offer carries a manifest.
+MAX_CHUNK_BODY = 64 * 1024 * 1024 + 64
+MAX_OFFER_BODY = 16 * 1024 * 1024
+
+Handler = Callable[[ServiceContext, str], Arrival]
+
+
+def install_evidence_routes(app: FastAPI, container: Container) -> None:
+    """Register the evidence routes on the federation application."""
+
+    @app.post(EVIDENCE + "/{package_id}")
+    async def offer(package_id: str, request: Request) -> JSONResponse:
+        body = await _bounded_body(request, MAX_OFFER_BODY)
+
+        def handle(ctx: ServiceContext, sender: str) -> Arrival:
+            return evidence_arrival.offer(
+                ctx, sender_state=sender, package_id=package_id, body=body or b""
+            )
+
+        return await _call(container, request, body, handle)
+
+    @app.post(EVIDENCE + "/{package_id}/chunks/{index}")
+    async def chunk(package_id: str, index: int, request: Request) -> JSONResponse:
+        body = await _bounded_body(request, MAX_CHUNK_BODY)
+
+        def handle(ctx: ServiceContext, sender: str) -> Arrival:
+            return evidence_arrival.receive_chunk(
+                ctx, sender_state=sender, package_id=package_id, index=index, data=body or b""
+            )
+
+        return await _call(container, request, body, handle)
+
+    @app.post(EVIDENCE + "/{package_id}/complete")
+    async def complete(package_id: str, request: Request) -> JSONResponse:
+        body = await _bounded_body(request, MAX_OFFER_BODY)
+
+        def handle(ctx: ServiceContext, sender: str) -> Arrival:
+            return evidence_arrival.complete(ctx, sender_state=sender, package_id=package_id)
+
+        return await _call(container, request, body, handle)
+
+
+async def _bounded_body(request: Request, limit: int) -> bytes | None:
+    parts: list[bytes] = []
+    size = 0
+    async for part in request.stream():
+        size += len(part)
+        if size > limit:
+            return None
+        parts.append(part)
+    return b"".join(parts)
+
+
+async def _call(
+    container: Container, request: Request, body: bytes | None, handle: Handler
+) -> JSONResponse:
+    path = request.url.path
+    if body is None:
+        return _problem(path, EDGE_STATUS["TOO_LARGE"], "TOO_LARGE", "the body is over the limit")
+    headers = dict(request.headers.items())
+    return await run_in_threadpool(_checked, container, str(request.url), headers, body, handle)
+
+
+def _checked(
+    container: Container,
+    url: str,
+    headers: dict[str, str],
+    body: bytes,
+    handle: Handler,
+) -> JSONResponse:
+    ctx = container.services
+    path = url.split("://", 1)[-1].partition("/")[2]
+    try:
+        _check_content_digest(headers, body)
+        directory = outgoing.trusted_directory(ctx, ctx.clock.now())
+        try:
+            call = container.check_call(url=url, headers=headers, body=body, directory=directory)
+        except domain.TrustError as error:
+            incoming.refuse(ctx, body, claimed_sender="unknown", error=error)
+            raise
+        incoming.check_replay(ctx, call.nonce)
+        arrival = handle(ctx, call.state)
+    except domain.DomainError as error:
+        if not isinstance(error, domain.TrustStaleError):
+            log.warning("refused an evidence call: %s", error.code)
+        return _problem("/" + path, status_for(error), error.code, error.detail)
+    return JSONResponse(
+        {
+            "status": str(arrival.status),
+            "held": sorted(arrival.held),
+            "custody": list(arrival.custody),
+            "failure_code": arrival.code or None,
+            "failure_detail": arrival.detail or None,
+        }
+    )
+
+
+def _check_content_digest(headers: dict[str, str], body: bytes) -> None:
+    """Compare the body with the SHA-256 its ``Content-Digest`` header declares (RFC 9530)."""
+    declared = headers.get("content-digest", "")
+    for item in declared.split(","):
+        name, _, value = item.strip().partition("=")
+        if name.strip().lower() == "sha-256" and value.startswith(":") and value.endswith(":"):
+            try:
+                expected = base64.b64decode(value[1:-1], validate=True)
+            except ValueError:
+                break
+            if hashlib.sha256(body).digest() != expected:
+                raise domain.UploadChecksumMismatchError(
+                    "the body does not match its Content-Digest: it was damaged on the way"
+                )
+            return
+    raise domain.PolicyViolationError("the call carries no SHA-256 Content-Digest")
+
+
+def _problem(instance: str, status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
+    body = problem_document(
+        status=status, code=code, title=code, detail=detail, instance=instance, **extra
+    )
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
