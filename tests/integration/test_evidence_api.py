@@ -6,15 +6,22 @@ from __future__ import annotations
 
 import hashlib
 import os
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from starlette.testclient import TestClient
 
 from comity.crypto.http_signatures import EVIDENCE_PATH
+from comity.domain.evidence_packages import Direction
+from comity.services import data_protection
 from comity.services.evidence_transfer import TransferRelay
 from comity.web.app import create_app
 from comity.web.federation import create_federation_app
 from tests.federation_harness import PASSWORD, FedNode
+from tests.integration.test_case_export import case_validate
+from tests.integration.test_data_protection import RETENTION, LaterClock
 from tests.integration.test_evidence_transfer import exchanged, small_chunks
 
 UPLOAD = {
@@ -158,3 +165,64 @@ def test_the_federation_endpoint_refuses_unsigned_oversized_and_unknown_evidence
     for body in (b"not json", b"[]", b'{"manifest": 1, "key": "k", "custody": []}'):
         answer = peers.evidence("XA", "/p-1", body, "application/json")
         assert answer.code == "SCHEMA_INVALID", body
+
+
+def test_the_case_export_is_a_custody_step_and_passes_the_case_validator(
+    nodes: dict[str, FedNode], tmp_path: Path
+) -> None:
+    xa, xb = nodes["XA"], nodes["XB"]
+    small_chunks(xb)
+    _, copy_id = exchanged(nodes)
+    with client(xb) as http:
+        assert upload(http, login(http, "executor"), copy_id, b"mail" * 5000).status_code == 201
+        package_id = http.get(
+            f"/api/v1/requests/{copy_id}/evidence", headers=login(http, "executor")
+        ).json()[0]["package_id"]
+    TransferRelay().run_once(xb.ctx)
+    with client(xa) as http:
+        drafter = login(http, "drafter")
+        exported = http.get(f"/api/v1/evidence/{package_id}/case", headers=drafter)
+        assert exported.status_code == 200, exported.text
+        assert exported.headers["content-type"] == "application/ld+json"
+        chain = http.get(f"/api/v1/evidence/{package_id}", headers=drafter).json()["custody"]
+        assert chain[-1]["action"] == "exported"
+        refused = http.get(
+            f"/api/v1/evidence/{package_id}/case",
+            params={"purpose": "admin_proc"},
+            headers=drafter,
+        )
+        assert refused.status_code == 403 and refused.json()["code"] == "PURPOSE_DENIED"
+    document = tmp_path / "export.jsonld"
+    document.write_text(exported.text, "utf-8")
+    result = case_validate(document)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_at_the_end_of_retention_the_chunks_go_and_the_custody_chain_stays(
+    nodes: dict[str, FedNode],
+) -> None:
+    xa, xb = nodes["XA"], nodes["XB"]
+    small_chunks(xb)
+    _, copy_id = exchanged(nodes)
+    with client(xb) as http:
+        created = upload(http, login(http, "executor"), copy_id, b"x" * 10000)
+        package_id = created.json()["package_id"]
+    TransferRelay().run_once(xb.ctx)
+    xa.container.services = replace(xa.ctx, clock=LaterClock(RETENTION + timedelta(days=1)))
+
+    assert data_protection.sweep(xa.ctx) == 1
+
+    kit = xa.ctx.evidence
+    assert kit is not None
+    location = kit.files.location(Direction.INCOMING, package_id)
+    assert not (location / "chunks").exists() and not (location / "key.jwe").exists()
+    with client(xa) as http:
+        drafter = login(http, "drafter")
+        gone = http.get(
+            f"/api/v1/evidence/{package_id}/files/{UPLOAD['file_name']}", headers=drafter
+        )
+        assert gone.status_code == 410 and gone.json()["code"] == "RETENTION_EXPIRED"
+    with xa.ctx.uow() as uow:
+        chain = [str(entry.record.action) for entry in uow.packages.custody(package_id)]
+    assert chain[-1] == "deleted"
+    assert len((location / "custody.jsonl").read_text().splitlines()) == len(chain)

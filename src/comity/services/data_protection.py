@@ -27,6 +27,7 @@ from comity.domain.errors import (
     RetentionExpiredError,
 )
 from comity.domain.events import DataAccessed, OnwardTransferAuthorised, OnwardTransferRefused
+from comity.domain.evidence_packages import EvidencePackage
 from comity.domain.requests import CooperationRequest
 from comity.domain.usage import UsagePolicy, policy_for
 from comity.domain.values import Role
@@ -168,6 +169,18 @@ def sweep(ctx: ServiceContext) -> int:
     return sum(1 for request_id in due if _erase(ctx, request_id, now))
 
 
+def _erase_evidence(
+    ctx: ServiceContext, uow: UnitOfWork, request_id: str, now: datetime
+) -> list[EvidencePackage]:
+    # Imported here because the evidence services check every use against this module's
+    # policies: a module-level import each way would be a cycle.
+    from comity.services import evidence
+
+    if ctx.evidence is None:
+        return []
+    return evidence.erase_packages(ctx, uow, request_id, now)
+
+
 def deletion_record(ctx: ServiceContext, request_id: str) -> DeletionRecord | None:
     """The deletion record of an erased request, if it was erased."""
     with ctx.uow() as uow:
@@ -204,7 +217,12 @@ def _erase(ctx: ServiceContext, request_id: str, now: datetime) -> bool:
         uow.deletions.add(DeletionRecord(request.id, now, digest, record, signed))
         uow.deadlines.replace_for(request.id, ())
         uow.requests.save(request)
+        packages = _erase_evidence(ctx, uow, request.id, now)
         uow.commit()
+    if packages:
+        from comity.services import evidence
+
+        evidence.remove_files(ctx, packages)
     return True
 
 

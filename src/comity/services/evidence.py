@@ -15,8 +15,10 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from comity.domain.access import Action, User
+from comity.domain.case_uco import build_case_document
 from comity.domain.custody import CustodyAction, next_record
 from comity.domain.directory import Directory
 from comity.domain.errors import (
@@ -27,6 +29,7 @@ from comity.domain.errors import (
     InvalidFieldsError,
     NotFoundError,
     PermissionDeniedError,
+    RetentionExpiredError,
     TrustError,
 )
 from comity.domain.evidence import AcquisitionRecord, FileEntry, Manifest
@@ -46,6 +49,8 @@ from comity.services.requests import load
 __all__ = [
     "PackageView",
     "append_custody",
+    "erase_packages",
+    "export_case",
     "for_request",
     "get",
     "kit",
@@ -181,9 +186,7 @@ def open_file(
     now = ctx.clock.now()
     with ctx.uow() as uow:
         package, request = _visible(uow, actor, package_id, Action.OPEN_EVIDENCE)
-        manifest = evidence.trust.read_manifest(
-            uow.packages.manifest(package_id), evidence_directory(ctx, now)
-        )
+        manifest = evidence.trust.stored_manifest(uow.packages.manifest(package_id))
         try:
             entry = manifest.file(path)
         except KeyError:
@@ -215,9 +218,7 @@ def open_file(
         )
         uow.commit()
     _write_custody(ctx, package)
-    stream = evidence.files.open_file(
-        package.direction, package_id, path, evidence_directory(ctx, now)
-    )
+    stream = evidence.files.open_file(package.direction, package_id, path, evidence_directory(ctx))
     return entry, _guarded(ctx, package_id, stream)
 
 
@@ -228,7 +229,7 @@ def reverify(ctx: ServiceContext, *, actor: User, package_id: str) -> PackageVie
     _check_readable(package)
     now = ctx.clock.now()
     try:
-        kit(ctx).files.verify(package.direction, package_id, evidence_directory(ctx, now))
+        kit(ctx).files.verify(package.direction, package_id, evidence_directory(ctx))
     except (DigestMismatchError, TrustError) as error:
         mark_broken(ctx, package_id, error)
         raise CustodyBrokenError(f"the package no longer verifies: {error.detail}") from None
@@ -247,6 +248,81 @@ def reverify(ctx: ServiceContext, *, actor: User, package_id: str) -> PackageVie
         uow.commit()
     _write_custody(ctx, package)
     return get(ctx, actor=actor, package_id=package_id)
+
+
+def export_case(
+    ctx: ServiceContext, *, actor: User, package_id: str, purpose_code: str | None = None
+) -> dict[str, Any]:
+    """The package's files, hashes, acquisition and custody chain as CASE/UCO JSON-LD.
+
+    Handing evidence over for a case file is a use of the request's data: the usage policy
+    applies and the export is in the register, the audit log and the custody chain (whose
+    ``exported`` record the document already carries)."""
+    evidence = kit(ctx)
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        package, request = _visible(uow, actor, package_id, Action.OPEN_EVIDENCE)
+        _check_readable(package)
+        policy = data_protection.policy_of(ctx, uow, request)
+        purpose = policy.purpose_code if purpose_code is None else purpose_code
+        try:
+            data_protection.check_kept(request)
+            policy.check_use(purpose, now)
+        except DomainError as error:
+            data_protection.record_access(
+                ctx, uow, actor, request, purpose, "export", now, error=error
+            )
+            uow.commit()
+            raise
+        data_protection.record_access(ctx, uow, actor, request, purpose, "export", now)
+        append_custody(
+            ctx,
+            uow,
+            package,
+            CustodyAction.EXPORTED,
+            actor=actor.id,
+            at=now,
+            digest=package.merkle_root,
+            detail="CASE/UCO JSON-LD",
+        )
+        manifest = evidence.trust.stored_manifest(uow.packages.manifest(package_id))
+        records = [entry.record for entry in uow.packages.custody(package_id)]
+        uow.commit()
+    _write_custody(ctx, package)
+    return build_case_document(manifest, records)
+
+
+def erase_packages(
+    ctx: ServiceContext, uow: UnitOfWork, request_id: str, now: datetime
+) -> list[EvidencePackage]:
+    """Mark the request's packages deleted, each with a ``deleted`` custody record, in the
+    caller's transaction (the retention sweep's); the caller erases the files after commit."""
+    erased: list[EvidencePackage] = []
+    for package in uow.packages.for_request(request_id):
+        if package.status is PackageStatus.DELETED:
+            continue
+        package.delete(actor_id=node_actor(ctx), now=now)
+        uow.packages.save(package)
+        append_custody(
+            ctx,
+            uow,
+            package,
+            CustodyAction.DELETED,
+            actor=node_actor(ctx),
+            at=now,
+            digest=package.merkle_root,
+            detail="end of retention",
+        )
+        uow.record(*package.events)
+        erased.append(package)
+    return erased
+
+
+def remove_files(ctx: ServiceContext, packages: Sequence[EvidencePackage]) -> None:
+    """Erase the chunks and keys of packages marked deleted; their chains stay beside them."""
+    for package in packages:
+        kit(ctx).files.delete(package.direction, package.package_id)
+        _write_custody(ctx, package)
 
 
 def mark_broken(ctx: ServiceContext, package_id: str, error: DomainError) -> None:
@@ -308,9 +384,13 @@ def append_custody(
     return entry
 
 
-def evidence_directory(ctx: ServiceContext, now: datetime) -> Directory:
-    """The trusted directory the package signatures are checked against."""
-    return outgoing.trusted_directory(ctx, now)
+def evidence_directory(ctx: ServiceContext) -> Directory:
+    """The directory stored packages are checked against when they are read here.
+
+    Not refused when past its next update: the package was verified against a fresh one when
+    it arrived or was sealed, and reading what the node holds never waits for the federation
+    (the keys to check a signature made then are the ones this directory still lists)."""
+    return outgoing.federation(ctx).trust.current()
 
 
 def _write_custody(ctx: ServiceContext, package: EvidencePackage) -> None:
@@ -334,6 +414,10 @@ def _check_readable(package: EvidencePackage) -> None:
     ):
         raise CustodyBrokenError(
             f"the package is withheld ({package.failure_code}): {package.failure_detail}"
+        )
+    if package.status is PackageStatus.DELETED:
+        raise RetentionExpiredError(
+            "the package was erased at the end of its retention; its custody chain remains"
         )
     if not package.readable:
         raise PermissionDeniedError(f"the package is {package.status}: it cannot be opened")

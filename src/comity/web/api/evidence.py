@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field, StringConstraints
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
@@ -247,6 +247,22 @@ def open_evidence_file(
             "Digest-SHA256": entry.sha256,
         },
     )
+
+
+@router.get(
+    "/evidence/{package_id}/case",
+    responses={**_ERRORS, 200: {"content": {"application/ld+json": {}}}},
+)
+def export_case(
+    package_id: str,
+    ctx: Context,
+    user: CurrentUser,
+    purpose: Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9_]{0,39}$")] = None,
+) -> JSONResponse:
+    """The package's files, hashes, acquisition and custody chain as CASE/UCO JSON-LD (the
+    CASE project's validator accepts it); an ``exported`` custody record and register entry."""
+    document = service.export_case(ctx, actor=user, package_id=package_id, purpose_code=purpose)
+    return JSONResponse(document, media_type="application/ld+json")
 
 
 def _staging_dir(request: Request) -> Path:
