@@ -159,3 +159,49 @@ def test_a_large_package_survives_a_receiver_killed_midway(
         timeline = http.get(f"/requests/{received['request_id']}", headers=drafter).json()
         custody = [item["stage"] for item in timeline["timeline"] if item["kind"] == "custody"]
         assert custody == ["sealed", "sent", "received", "verified", "stored", "opened"]
+
+
+def test_a_sender_killed_after_a_chunk_resumes_without_sending_it_twice(
+    network: dict[str, Process], tmp_path: Path
+) -> None:
+    xa, xb = network["XA"], network["XB"]
+    xa.start()
+    # XB dies (SIGKILL) right after the 5th chunk XA accepted.
+    xb.start(COMITY_TEST_FAULTS="1", COMITY_FAULT_AT="evidence.send.after_chunk:5")
+    copy_id = exchanged_mla(xa, xb)
+    source = tmp_path / "small.img"
+    expected = random_file(source, 48)
+    with httpx2.Client(base_url=f"{xb.base}/api/v1", timeout=120) as http:
+        uploaded = http.post(
+            f"/requests/{copy_id}/evidence",
+            params={
+                "file_name": "small.img",
+                "acquired_by": "o",
+                "method": "m",
+                "tool": "t",
+                "source": "s",
+            },
+            headers={**login(http, "executor"), "Content-Type": "application/octet-stream"},
+            content=source.read_bytes(),
+        )
+        assert uploaded.status_code == 201, uploaded.text
+        package_id = uploaded.json()["package_id"]
+    assert xb.popen is not None
+    wait_until(xb.killed, "XB did not reach its crash point", timeout=120)
+    xb.start()
+
+    with httpx2.Client(base_url=f"{xb.base}/api/v1", timeout=60) as http:
+        executor = login(http, "executor")
+        wait_until(
+            lambda: package(http, executor, package_id)["status"] == "delivered",
+            "the package was not delivered after the restart",
+            timeout=300,
+        )
+        assert [c["action"] for c in package(http, executor, package_id)["custody"]].count(
+            "sent"
+        ) == 1
+    with httpx2.Client(base_url=f"{xa.base}/api/v1", timeout=120) as http:
+        body = http.get(
+            f"/evidence/{package_id}/files/small.img", headers=login(http, "drafter")
+        ).content
+    assert hashlib.sha256(body).hexdigest() == expected
