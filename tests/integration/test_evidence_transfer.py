@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
+from comity.cli.main import app as cli
 from comity.crypto.evidence import CHUNKS_DIR, chunk_file_name
 from comity.crypto.evidence_files import FileEvidenceStore
 from comity.domain.custody import CustodyAction
@@ -359,3 +361,22 @@ def test_evidence_needs_an_exchanged_request_and_the_right_sender(
     assert answer.outcome == "retry" and answer.code == NotFoundError.code
     with pytest.raises(NotFoundError):
         evidence_arrival.complete(xa.ctx, sender_state="XC", package_id=package_id)
+
+
+def test_the_command_line_sends_and_follows_a_package(
+    nodes: dict[str, FedNode], tmp_path: Path
+) -> None:
+    xb = nodes["XB"]
+    _, copy_id = exchanged(nodes)
+    image = a_file(tmp_path, "disk.img", 3000)
+    runner = CliRunner()
+    base = ["--dir", str(xb.settings.data_dir), "--as", "executor"]
+    sent = runner.invoke(cli, ["evidence", "send", str(image), *base, "--request", copy_id])
+    assert sent.exit_code == 0, sent.output
+    package_id = sent.output.split()[1]
+    assert status(xb, package_id) is PackageStatus.SENDING
+    shown = runner.invoke(cli, ["evidence", "status", package_id, *base])
+    assert shown.exit_code == 0, shown.output
+    assert "sending, 0/1 chunk(s)" in shown.output and "sealed" in shown.output
+    unknown = runner.invoke(cli, ["evidence", "status", "nope", *base])
+    assert unknown.exit_code != 0 and "NOT_FOUND" in unknown.output
