@@ -19,6 +19,7 @@ from comity.crypto.evidence import (
     MANIFEST_FILE,
     MANIFEST_TYP,
     TAG_BYTES,
+    _load_chunk,
     chunk_file_name,
     open_file,
     read_manifest,
@@ -414,17 +415,53 @@ def test_open_file_can_stop_early(package: Path, nodes: tuple[NodeKeys, NodeKeys
     assert len(first) == CHUNK
 
 
+def traced_peak(action: Callable[[], object]) -> int:
+    """The most memory Python held at once during ``action``, beyond what it held before."""
+    tracemalloc.start()
+    try:
+        action()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak
+
+
 def test_memory_stays_bounded(tmp_path: Path, nodes: tuple[NodeKeys, NodeKeys]) -> None:
+    # Four 4 MiB chunks in flight, plaintext and sealed (32 MiB), and the chunks open_file hands
+    # out: the same whatever the file's size, so a 64 MiB file (sixteen chunks) stays below.
     big = tmp_path / "big.img"
     with big.open("wb") as handle:
         for _ in range(64):
             handle.write(os.urandom(1024 * 1024))
-    tracemalloc.start()
-    try:
-        manifest = seal([big], tmp_path / "pkg", nodes, chunk_size=4 * 1024 * 1024)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    bound = 48 * 1024 * 1024
+    pkg = tmp_path / "pkg"
+    peak = traced_peak(lambda: seal([big], pkg, nodes, chunk_size=4 * 1024 * 1024))
+    assert peak < bound, peak
+    _, manifest = read_manifest(pkg, resolver(nodes))  # type: ignore[arg-type]
     assert len(manifest.chunks) == 16
-    assert peak < 32 * 1024 * 1024, peak
-    assert verify(tmp_path / "pkg", nodes).bytes == 64 * 1024 * 1024  # type: ignore[attr-defined]
+    peak = traced_peak(lambda: verify(pkg, nodes))
+    assert peak < bound, peak
+    peak = traced_peak(lambda: verify(pkg, nodes, decrypt=False))
+    assert peak < bound // 2, peak
+    xb = nodes[1]
+    stream = open_file(pkg, manifest, "big.img", xb.encryption, xb.encryption_kid)
+    peak = traced_peak(lambda: sum(len(chunk) for chunk in stream))
+    assert peak < bound, peak
+    assert verify(pkg, nodes).bytes == 64 * 1024 * 1024  # type: ignore[attr-defined]
+
+
+def test_a_chunk_swapped_after_the_first_look_is_refused(tmp_path: Path) -> None:
+    # Verification looks at every chunk file before reading any; a file replaced in between
+    # is caught again when it is opened, without following a link or blocking on a FIFO.
+    buffer = bytearray(64)
+    (tmp_path / "00000000").write_bytes(b"s" * 20)
+    assert bytes(_load_chunk(tmp_path, 0, 20, buffer)) == b"s" * 20
+    with pytest.raises(DigestMismatchError, match="00000000 has the wrong size"):
+        _load_chunk(tmp_path, 0, 21, buffer)
+    with pytest.raises(DigestMismatchError, match="00000001 is missing"):
+        _load_chunk(tmp_path, 1, 20, buffer)
+    (tmp_path / "00000002").symlink_to(tmp_path / "00000000")
+    os.mkfifo(tmp_path / "00000003")
+    for index in (2, 3):
+        with pytest.raises(PackageUnsafeError, match=f"0000000{index} is not a regular file"):
+            _load_chunk(tmp_path, index, 20, buffer)

@@ -27,13 +27,13 @@ import hashlib
 import mimetypes
 import os
 import stat
+import threading
 from collections import deque
 from collections.abc import Callable, Generator, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Generic, TypeVar
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -64,6 +64,7 @@ from comity.domain.evidence import (
     VerifyReport,
     check_package_id,
     check_path,
+    chunk_count,
     chunk_file_name,
     merkle_root,
     sealed_length,
@@ -92,14 +93,12 @@ KEY_FILE = "key.jwe"
 CHUNKS_DIR = "chunks"
 _AAD_LABEL = b"comity-evidence-chunk/1\x00"
 _NONCE_LABEL = b"comity-evidence-nonce/1\x00"
-# Threads that hash, encrypt, decrypt, read and write chunks beside the calling thread.
+# Threads that read, hash, encrypt, decrypt and write chunks while the caller waits.
 _WORKERS = 2
-# Chunks in flight at once, and the buffer memory they may take together (at least two
-# chunks are always in flight, so that reading one overlaps sealing another).
+# Chunks in flight at once, within a budget for their buffers (but never fewer than two, so
+# that one chunk is read while another is sealed).
 _MAX_IN_FLIGHT = 4
-_BUFFER_BUDGET = 32 * 1024 * 1024
-
-_Result = TypeVar("_Result")
+_BUFFER_BUDGET = 40 * 1024 * 1024
 
 
 def _nonce(package_id: str, index: int) -> bytes:
@@ -115,58 +114,167 @@ def _aad(package_id: str, index: int) -> bytes:
 
 @dataclass
 class _Slot:
-    """The buffers one chunk in flight works in: its plaintext and its sealed form."""
+    """The buffers one chunk in flight works in, and what its steps found."""
 
     plain: bytearray
     sealed: bytearray
+    length: int = 0
+    digest: str = ""
+    view: memoryview = field(default_factory=lambda: memoryview(b""))
 
 
-class _Pipeline(Generic[_Result]):
-    """Jobs on worker threads over a fixed set of slots, results taken in submission order.
+def _slots(chunk_size: int, *, plain: bool) -> list[_Slot]:
+    """Buffers for the chunks in flight: sealed chunks, and their plaintext if ``plain``."""
+    plain_size, sealed_size = (chunk_size if plain else 0), sealed_length(chunk_size)
+    depth = max(2, min(_MAX_IN_FLIGHT, _BUFFER_BUDGET // (plain_size + sealed_size)))
+    return [_Slot(bytearray(plain_size), bytearray(sealed_size)) for _ in range(depth)]
 
-    A slot belongs to its job from ``acquire`` until the caller, done with the result,
-    ``release``\\ s it: memory stays at the slots allocated here whatever the size. Only the
-    calling thread touches the bookkeeping; a job touches only its own slot.
+
+_Step = Callable[[int, _Slot], None]
+
+
+class _Flow:
+    """``count`` chunks through a fixed set of slots, on two worker threads.
+
+    Each chunk is first loaded into a free slot (any order), then goes through ``ordered``
+    (strictly in chunk order: a running file digest, which nothing can split) and ``work``
+    (any order). A worker takes the ordered step whenever the next chunk is ready for it,
+    else loads into a free slot, else works; so the ordered chain runs without waiting while
+    the other thread does the rest, and no thread idles while there is work left (a
+    fixed split of the steps between threads would leave one idle, and a third thread would
+    share the cores with the ordered chain and slow it down).
+
+    Iterating yields each chunk's position and slot once all its steps are done, in order;
+    the slot is reused once the next is asked for. A step's exception is raised there, at
+    its chunk's turn, so the first fault in chunk order wins; chunks after it are not begun.
+    Use as a context manager: leaving waits for the steps still running.
     """
 
-    def __init__(self, chunk_size: int, *, plain: bool, sealed: bool) -> None:
-        slot_bytes = (chunk_size if plain else 0) + (sealed_length(chunk_size) if sealed else 0)
-        depth = max(2, min(_MAX_IN_FLIGHT, _BUFFER_BUDGET // slot_bytes))
-        self._free = deque(
-            _Slot(
-                bytearray(chunk_size if plain else 0),
-                bytearray(sealed_length(chunk_size) if sealed else 0),
-            )
-            for _ in range(depth)
-        )
-        self._pending: deque[tuple[Future[_Result], _Slot]] = deque()
-        self._pool = ThreadPoolExecutor(_WORKERS, thread_name_prefix="comity-evidence")
+    def __init__(
+        self,
+        pool: ThreadPoolExecutor,
+        slots: Sequence[_Slot],
+        count: int,
+        *,
+        load: _Step,
+        ordered: _Step | None = None,
+        work: _Step | None = None,
+    ) -> None:
+        self._load, self._ordered, self._work = load, ordered, work
+        self._steps = 1 + (ordered is not None) + (work is not None)
+        self._cond = threading.Condition()
+        self._free = deque(slots)
+        self._count = count
+        # Chunks from ``_end`` on are never begun: all of them, the first failure, or none.
+        self._end = count
+        self._closed = False
+        self._next_load = 0
+        self._next_ordered = 0
+        self._ordered_busy = False
+        self._ordered_ready: set[int] = set()
+        self._work_ready: deque[int] = deque()
+        self._slot: dict[int, _Slot] = {}
+        self._left: dict[int, int] = {}
+        self._done: set[int] = set()
+        self._errors: dict[int, BaseException] = {}
+        self._broken: BaseException | None = None
+        self._threads = [pool.submit(self._run) for _ in range(_WORKERS)]
 
-    @property
-    def has_free(self) -> bool:
-        return bool(self._free)
+    def __enter__(self) -> _Flow:
+        return self
 
-    @property
-    def has_pending(self) -> bool:
-        return bool(self._pending)
+    def __exit__(self, *exc_info: object) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+        for thread in self._threads:
+            thread.result()
 
-    def acquire(self) -> _Slot:
-        return self._free.popleft()
+    def __iter__(self) -> Iterator[tuple[int, _Slot]]:
+        for position in range(self._count):
+            with self._cond:
+                while not (position in self._done or position in self._errors or self._broken):
+                    self._cond.wait()
+                if position in self._errors:
+                    raise self._errors[position]
+                if self._broken is not None:  # pragma: no cover - a fault in the flow itself
+                    raise self._broken
+                self._done.remove(position)
+                slot = self._slot.pop(position)
+            yield position, slot
+            with self._cond:
+                self._free.append(slot)
+                self._cond.notify_all()
 
-    def submit(self, slot: _Slot, job: Callable[[_Slot], _Result]) -> None:
-        self._pending.append((self._pool.submit(job, slot), slot))
+    def _run(self) -> None:
+        try:
+            while True:
+                with self._cond:
+                    picked = self._pick()
+                if picked is None:
+                    return
+                kind, step, position, slot = picked
+                try:
+                    step(position, slot)
+                except BaseException as error:  # Raised again by __iter__, at its chunk's turn.
+                    failure: BaseException | None = error
+                else:
+                    failure = None
+                with self._cond:
+                    self._finish(kind, position, failure)
+                    self._cond.notify_all()
+        except BaseException as error:  # pragma: no cover - a fault in the flow itself
+            with self._cond:
+                self._broken = error
+                self._closed = True
+                self._cond.notify_all()
+            raise
 
-    def take(self) -> tuple[_Result, _Slot]:
-        """The oldest job's result (its exception is raised here) and its slot."""
-        future, slot = self._pending.popleft()
-        return future.result(), slot
+    def _pick(self) -> tuple[str, _Step, int, _Slot] | None:
+        """The next step to run, waiting for one; None once there is none left to run."""
+        while not self._closed:
+            position = self._next_ordered
+            if (
+                self._ordered is not None
+                and not self._ordered_busy
+                and position in self._ordered_ready
+                and position < self._end
+            ):
+                self._ordered_busy = True
+                self._ordered_ready.remove(position)
+                return "ordered", self._ordered, position, self._slot[position]
+            if self._free and self._next_load < self._end:
+                position, self._next_load = self._next_load, self._next_load + 1
+                self._slot[position] = slot = self._free.popleft()
+                self._left[position] = self._steps
+                return "load", self._load, position, slot
+            while self._work_ready and self._work is not None:
+                position = self._work_ready.popleft()
+                if position < self._end:
+                    return "work", self._work, position, self._slot[position]
+            if self._next_load >= self._end and all(p >= self._end for p in self._left):
+                return None
+            self._cond.wait()
+        return None
 
-    def release(self, slot: _Slot) -> None:
-        self._free.append(slot)
-
-    def close(self) -> None:
-        # Jobs already running finish before their buffers can go; queued ones are dropped.
-        self._pool.shutdown(wait=True, cancel_futures=True)
+    def _finish(self, kind: str, position: int, failure: BaseException | None) -> None:
+        if kind == "ordered":
+            self._ordered_busy = False
+        if failure is not None:
+            self._errors.setdefault(position, failure)
+            self._end = min(self._end, position)
+            return
+        if kind == "ordered":
+            self._next_ordered += 1
+        elif kind == "load":
+            if self._ordered is not None:
+                self._ordered_ready.add(position)
+            if self._work is not None:
+                self._work_ready.append(position)
+        self._left[position] -= 1
+        if not self._left[position]:
+            del self._left[position]
+            self._done.add(position)
 
 
 def _open_input(path: Path) -> tuple[int, int]:
@@ -186,11 +294,13 @@ def _open_input(path: Path) -> tuple[int, int]:
     return fd, info.st_size
 
 
-def _read_full(fd: int, buffer: memoryview) -> int:
-    """Fill ``buffer`` from ``fd`` unless the file ends first; the number of bytes read."""
+def _read_full(fd: int, buffer: memoryview, offset: int) -> int:
+    """Fill ``buffer`` from ``fd`` at ``offset`` unless the file ends first: the bytes read.
+
+    Positional reads, so both workers can read chunks of one open file at once."""
     filled = 0
     while filled < len(buffer):
-        count = os.readv(fd, [buffer[filled:]])
+        count = os.preadv(fd, [buffer[filled:]], offset + filled)
         if not count:
             break
         filled += count
@@ -245,7 +355,9 @@ def seal_package(
     inputs with the same name, are refused with ``PackageUnsafeError`` before anything is
     written, and an input that cannot be read or changes size is refused too. Failures to
     write the package are raised as ``OSError``. ``progress`` is called on the calling
-    thread with the plaintext bytes of each chunk once it is written.
+    thread with the plaintext bytes of each chunk once it is written. Each input's pages
+    are dropped from the page cache once read (``POSIX_FADV_DONTNEED``): sealing a disk
+    image streams through the cache rather than filling it.
     """
     check_package_id(package_id)
     names = [check_path(path.name) for path in paths]
@@ -258,9 +370,9 @@ def seal_package(
     sealer = _Sealer(out_dir / CHUNKS_DIR, package_id, AESGCM(content_key), chunk_size, progress)
     try:
         files = [sealer.seal_file(path, name) for path, name in zip(paths, names, strict=True)]
-        digests = sealer.finish()
     finally:
         sealer.close()
+    digests = sealer.digests
     manifest = Manifest(
         package_id=package_id,
         sender_state=sender_state,
@@ -281,8 +393,9 @@ def seal_package(
 
 
 class _Sealer:
-    """Seals chunks in file order: the calling thread reads each chunk and hashes it into its
-    file's digest, while the workers encrypt, hash and write the chunks read before it."""
+    """Seals files chunk by chunk into ``chunks_dir`` (see ``_Flow``): per chunk, load reads
+    it; in order, its file's digest takes it in; beside that, work encrypts it, hashes the
+    sealed chunk and writes it."""
 
     def __init__(
         self,
@@ -294,76 +407,71 @@ class _Sealer:
     ) -> None:
         self._chunks_dir, self._package_id, self._cipher = chunks_dir, package_id, cipher
         self._chunk_size, self._progress = chunk_size, progress
-        self._pipeline: _Pipeline[tuple[str, int]] = _Pipeline(chunk_size, plain=True, sealed=True)
-        self._next_index = 0
-        self._digests: list[str] = []
+        self._pool = ThreadPoolExecutor(_WORKERS, thread_name_prefix="comity-evidence")
+        self._slots = _slots(chunk_size, plain=True)
+        self.digests: list[str] = []
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
 
     def seal_file(self, path: Path, name: str) -> FileEntry:
         fd, size = _open_input(path)
-        file_hash, first, read = hashlib.sha256(), self._next_index, 0
         try:
             _advise(fd, 0, 0, "POSIX_FADV_SEQUENTIAL")
-            while True:
-                slot = self._slot()
-                try:
-                    length = _read_full(fd, memoryview(slot.plain))
-                except OSError as error:
-                    self._pipeline.release(slot)
-                    raise PackageUnsafeError(f"{name!r} cannot be read: {error.strerror}") from None
-                if not length:
-                    self._pipeline.release(slot)
-                    break
-                file_hash.update(memoryview(slot.plain)[:length])
-                # The chunk is in our buffer now: let the kernel drop the input's cached pages
-                # rather than push other files out of the cache (like ``dd iflag=nocache``); it
-                # also recycles those pages for the package being written.
-                _advise(fd, read, length, "POSIX_FADV_DONTNEED")
-                read += length
-                self._submit(slot, self._next_index, length)
-                self._next_index += 1
+            first, file_hash = len(self.digests), hashlib.sha256()
+            count = chunk_count(size, self._chunk_size)
+            with _Flow(
+                self._pool,
+                self._slots,
+                count,
+                load=self._loader(fd, size, name),
+                ordered=lambda _, slot: file_hash.update(memoryview(slot.plain)[: slot.length]),
+                work=self._worker(first),
+            ) as flow:
+                for _, slot in flow:
+                    self.digests.append(slot.digest)
+                    if self._progress is not None:
+                        self._progress(slot.length)
+            if os.fstat(fd).st_size != size:
+                raise PackageUnsafeError(f"{name!r} changed size while it was sealed")
         finally:
             os.close(fd)
-        if read != size:
-            raise PackageUnsafeError(f"{name!r} changed size while it was sealed")
         media_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-        return FileEntry(
-            name, size, media_type, file_hash.hexdigest(), first, self._next_index - first
-        )
+        return FileEntry(name, size, media_type, file_hash.hexdigest(), first, count)
 
-    def finish(self) -> list[str]:
-        """Wait for every chunk to be written; the sealed-chunk digests in order."""
-        while self._pipeline.has_pending:
-            self._take()
-        return self._digests
+    def _loader(self, fd: int, size: int, name: str) -> _Step:
+        def load(position: int, slot: _Slot) -> None:
+            offset = position * self._chunk_size
+            length = min(self._chunk_size, size - offset)
+            try:
+                read = _read_full(fd, memoryview(slot.plain)[:length], offset)
+            except OSError as error:
+                raise PackageUnsafeError(f"{name!r} cannot be read: {error.strerror}") from None
+            if read != length:
+                raise PackageUnsafeError(f"{name!r} changed size while it was sealed")
+            # The chunk is in our buffer now: let the kernel drop the input's cached pages
+            # rather than push other files out of the cache (like ``dd iflag=nocache``); it
+            # also recycles those pages for the package being written.
+            _advise(fd, offset, length, "POSIX_FADV_DONTNEED")
+            slot.length = length
 
-    def close(self) -> None:
-        self._pipeline.close()
+        return load
 
-    def _slot(self) -> _Slot:
-        while not self._pipeline.has_free:
-            self._take()
-        return self._pipeline.acquire()
-
-    def _submit(self, slot: _Slot, index: int, length: int) -> None:
-        def job(slot: _Slot) -> tuple[str, int]:
-            sealed = memoryview(slot.sealed)[: sealed_length(length)]
+    def _worker(self, first: int) -> _Step:
+        def work(position: int, slot: _Slot) -> None:
+            index = first + position
+            sealed = memoryview(slot.sealed)[: sealed_length(slot.length)]
             self._cipher.encrypt_into(
                 _nonce(self._package_id, index),
-                memoryview(slot.plain)[:length],
+                memoryview(slot.plain)[: slot.length],
                 _aad(self._package_id, index),
                 sealed,
             )
+            # Hashed while the sealed bytes are still in the CPU's cache, then written.
+            slot.digest = hashlib.sha256(sealed).hexdigest()
             _write_private(self._chunks_dir / chunk_file_name(index), sealed)
-            return hashlib.sha256(sealed).hexdigest(), length
 
-        self._pipeline.submit(slot, job)
-
-    def _take(self) -> None:
-        (digest, length), slot = self._pipeline.take()
-        self._pipeline.release(slot)
-        self._digests.append(digest)
-        if self._progress is not None:
-            self._progress(length)
+        return work
 
 
 def read_manifest_token(
@@ -445,7 +553,7 @@ def _load_chunk(chunks_dir: Path, index: int, length: int, buffer: bytearray) ->
         if not stat.S_ISREG(info.st_mode):
             raise PackageUnsafeError(f"chunk {name} is not a regular file")
         view = memoryview(buffer)[:length]
-        if info.st_size != length or _read_full(fd, view) != length:
+        if info.st_size != length or _read_full(fd, view, 0) != length:
             raise DigestMismatchError(f"chunk {name} has the wrong size")
     finally:
         os.close(fd)
@@ -453,54 +561,76 @@ def _load_chunk(chunks_dir: Path, index: int, length: int, buffer: bytearray) ->
 
 
 def _checked_chunks(
-    pkg_dir: Path, manifest: Manifest, cipher: AESGCM | None, indices: range
+    pkg_dir: Path,
+    manifest: Manifest,
+    cipher: AESGCM | None,
+    indices: range,
+    files: Sequence[FileEntry] = (),
 ) -> Generator[memoryview, None, None]:
-    """Each chunk of ``indices`` checked against its digest, in order, read on the workers.
+    """Each chunk of ``indices`` checked against its digest, in order (see ``_Flow``).
 
-    With ``cipher`` each is decrypted too and its plaintext yielded, else its sealed bytes.
-    A view is valid until the next one is asked for; the first fault is raised in order.
+    With ``cipher`` each is decrypted too and its plaintext yielded, else its sealed bytes;
+    the plaintext digests of ``files`` (whose chunks ``indices`` must be, all in order) are
+    checked on the way. A view is valid until the next one is asked for; the first fault in
+    chunk order is raised.
     """
     chunks_dir = pkg_dir / CHUNKS_DIR
     lengths = dict(manifest.sealed_chunk_lengths()) if indices else {}
     package_id = manifest.package_id
 
-    def job(index: int) -> Callable[[_Slot], memoryview]:
-        def run(slot: _Slot) -> memoryview:
-            length = lengths[index]
-            sealed = _load_chunk(chunks_dir, index, length, slot.sealed)
-            manifest.check_sealed_chunk(index, hashlib.sha256(sealed).hexdigest(), length)
-            if cipher is None:
-                return sealed
-            plain = memoryview(slot.plain)[: length - TAG_BYTES]
-            try:
-                cipher.decrypt_into(
-                    _nonce(package_id, index), sealed, _aad(package_id, index), plain
-                )
-            except InvalidTag:
-                name = chunk_file_name(index)
-                raise DigestMismatchError(f"chunk {name} was altered or moved") from None
-            return plain
+    def load(position: int, slot: _Slot) -> None:
+        index = indices[position]
+        length = lengths[index]
+        sealed = _load_chunk(chunks_dir, index, length, slot.sealed)
+        manifest.check_sealed_chunk(index, hashlib.sha256(sealed).hexdigest(), length)
+        if cipher is None:
+            slot.view = sealed
+            return
+        plain = memoryview(slot.plain)[: length - TAG_BYTES]
+        try:
+            cipher.decrypt_into(_nonce(package_id, index), sealed, _aad(package_id, index), plain)
+        except InvalidTag:
+            name = chunk_file_name(index)
+            raise DigestMismatchError(f"chunk {name} was altered or moved") from None
+        slot.view = plain
 
-        return run
+    digests = _FileDigests(files) if files else None
+    with (
+        ThreadPoolExecutor(_WORKERS, thread_name_prefix="comity-evidence") as pool,
+        _Flow(
+            pool,
+            _slots(manifest.chunk_size, plain=cipher is not None),
+            len(indices),
+            load=load,
+            ordered=None if digests is None else lambda _, slot: digests.update(slot.view),
+        ) as flow,
+    ):
+        for _, slot in flow:
+            yield slot.view
 
-    pipeline: _Pipeline[memoryview] = _Pipeline(
-        manifest.chunk_size, plain=cipher is not None, sealed=True
-    )
-    todo = iter(indices)
-    try:
-        while True:
-            while pipeline.has_free:
-                index = next(todo, None)
-                if index is None:
-                    break
-                pipeline.submit(pipeline.acquire(), job(index))
-            if not pipeline.has_pending:
+
+class _FileDigests:
+    """The plaintext digest of each file in turn, fed its chunks in order; raises
+    ``DigestMismatchError`` for a file that does not match, as soon as its last chunk is in
+    (an empty file as soon as it is reached)."""
+
+    def __init__(self, files: Sequence[FileEntry]) -> None:
+        self._files = iter(files)
+        self._next_file()
+
+    def update(self, plain: memoryview) -> None:
+        self._hash.update(plain)
+        self._left -= 1
+        if not self._left:
+            _check_file(self._entry, self._hash.hexdigest())
+            self._next_file()
+
+    def _next_file(self) -> None:
+        for entry in self._files:
+            if entry.chunk_count:
+                self._entry, self._hash, self._left = entry, hashlib.sha256(), entry.chunk_count
                 return
-            view, slot = pipeline.take()
-            yield view
-            pipeline.release(slot)
-    finally:
-        pipeline.close()
+            _check_file(entry, hashlib.sha256(b"").hexdigest())
 
 
 def _content_cipher(
@@ -537,17 +667,13 @@ def verify_package(
     cipher = None
     if decryption_key is not None:
         cipher = _content_cipher(pkg_dir, manifest, decryption_key, recipient_kid)
+    files = manifest.files if cipher is not None else ()
     everything = range(len(manifest.chunks))
-    with contextlib.closing(_checked_chunks(pkg_dir, manifest, cipher, everything)) as chunks:
-        if cipher is None:
-            for _ in chunks:
-                pass
-        else:
-            for entry in manifest.files:
-                file_hash = hashlib.sha256()
-                for _ in range(entry.chunk_count):
-                    file_hash.update(next(chunks))
-                _check_file(entry, file_hash.hexdigest())
+    with contextlib.closing(
+        _checked_chunks(pkg_dir, manifest, cipher, everything, files)
+    ) as chunks:
+        for _ in chunks:
+            pass
     return VerifyReport(
         package_id=manifest.package_id,
         files=len(manifest.files),
@@ -572,18 +698,16 @@ def open_file(
     """Stream the plaintext of ``path`` chunk by chunk, each verified before it is yielded.
 
     Each sealed chunk is checked against its digest in the signed manifest and decrypted
-    (which checks its tag); the whole file's SHA-256 is checked after its last chunk.
-    ``KeyError`` if the manifest has no such file.
+    (which checks its tag); the whole file's SHA-256 is checked with its last chunk, before
+    that chunk is yielded. ``KeyError`` if the manifest has no such file.
     """
     entry = manifest.file(path)
     cipher = _content_cipher(pkg_dir, manifest, decryption_key, recipient_kid)
     indices = range(entry.first_chunk, entry.first_chunk + entry.chunk_count)
-    file_hash = hashlib.sha256()
-    with contextlib.closing(_checked_chunks(pkg_dir, manifest, cipher, indices)) as chunks:
+    chunks = _checked_chunks(pkg_dir, manifest, cipher, indices, [entry])
+    with contextlib.closing(chunks):
         for plain in chunks:
-            file_hash.update(plain)
             yield bytes(plain)
-    _check_file(entry, file_hash.hexdigest())
 
 
 def package_key_id(pkg_dir: Path) -> str | None:
