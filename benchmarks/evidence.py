@@ -3,18 +3,52 @@
 Creates one file of random data (size from ``COMITY_BENCH_EVIDENCE_MIB``, default 1024; the
 issue's large run is ``COMITY_BENCH_EVIDENCE_MIB=4096``), hashes it with ``openssl dgst
 -sha256`` as the baseline measured in the same run, then seals it from XA to XB and verifies
-the package offline, with and without XB's key. Each stage runs in a child process of this
+the package offline, without a key and with XB's. Each stage runs in a child process of this
 script so that its peak resident memory is its own (read with ``os.wait4``, which gives the
 rusage of exactly that child; ``RUSAGE_CHILDREN`` would be the maximum over every child so
 far). Throughputs are printed as multiples of the baseline: the machines are shared and
 noisy, so compare ratios between runs, not absolute times. A benchmark reports; it does not
-fail when a target is missed.
+fail when a target is missed. Transfer between nodes is measured by
+``benchmarks/evidence_transfer.py`` (see ``_transfer_stage``).
 
 Random data rather than a cheaper deterministic fill: nothing on these paths compresses
 today, but random data keeps the figures honest if anything ever does, and ``os.urandom`` in
 4 MiB blocks writes a few GiB in seconds without holding the file in memory.
 
-Transfer between nodes does not exist yet, so it is not measured yet.
+Where the time goes (measured on the 2-core development VM, per GiB in 4 MiB chunks, files in
+the page cache; each figure is CPU time of one core unless said otherwise):
+
+- ``openssl dgst -sha256`` of the cached file: 0.62-0.66 s (1550-1650 MiB/s, SHA-NI). It is
+  the baseline, and also the floor for any one SHA-256 stream: ``hashlib.sha256`` is the
+  same OpenSSL code, 0.52 s on 4 MiB buffers, and two threads hash at twice that rate.
+- AES-256-GCM ``encrypt_into``/``decrypt_into`` into a reused buffer: 0.05 s (VAES), nothing
+  to gain there; ``encrypt()`` returning a new 4 MiB ``bytes`` each time took 0.74 s, almost
+  all of it the kernel supplying fresh pages for each new buffer: buffers are reused.
+- ``preadv`` from the page cache into a reused buffer: 0.06-0.07 s.
+- Writing 256 new 4 MiB chunk files (``O_CREAT | O_EXCL``, 0600): 0.2-0.4 s when the kernel
+  reuses recently freed pages, but 0.6-2.5 s when it needs fresh ones: this VM hands freed
+  memory back to the hypervisor (virtio-balloon free page reporting), and each fresh page
+  then faults on the host (about 10 us per 4 KiB page, seen as the writer's own CPU time).
+  ``dd if=/dev/zero bs=4M count=256`` showed the same: 6.4 GB/s right after a delete, 530
+  MB/s a few seconds later. Sealing therefore drops the input's cached pages once each chunk
+  is in its buffer (``POSIX_FADV_DONTNEED``, like ``dd iflag=nocache``): the kernel recycles
+  them for the package, and a multi-GiB image does not evict the node's own cache either.
+  ``O_DIRECT`` writes (2.5 GB/s to this disk, no page cache) were left aside: verification
+  and transfer would then read the whole package back from the disk.
+- So a seal costs about 1.5-1.6 CPU-seconds per GiB (two SHA-256 passes, 1.04 s, plus
+  writing, reading and AES): at best 0.75-0.8 s on two cores, about 0.8x the baseline; a
+  keyed verify about 1.2 (0.6 s, 1x); a keyless one 0.6 (0.3 s, 2x).
+- Threads: with the file digest on the calling thread and two workers doing the rest, three
+  busy threads shared two cores and the file digest, which cannot be split, got two thirds
+  of a core: 1.07 s. Two threads taking whichever step is ready, the file digest first
+  (``crypto.evidence._Flow``): 0.85 s. Sealing began at 3.5 s (0.18x): one thread hashed,
+  encrypted and wrote each chunk into fresh pages while a second took the file digest.
+- No gain beyond the noise from more chunks in flight (6 instead of 4) or from
+  ``posix_fallocate`` before each chunk write; a third worker was slower (1.0 s), and so
+  were three chunks in flight (0.9 s). Hashing a sealed chunk before writing it rather than
+  after is slightly better (0.87 s against 0.93 s, median of three; still in the CPU cache).
+- Other sessions running tests on the same two cores halve any of these figures; run the
+  benchmark on an idle machine, and more than once.
 """
 
 from __future__ import annotations
@@ -39,6 +73,7 @@ NOW = datetime(2025, 1, 1, tzinfo=UTC)
 # Input plus package (chunks carry a 16-byte tag each) plus room for keys and manifest.
 MARGIN_MIB = 64
 
+# Issue 5 item 7: multiples of the baseline's rate, and peak RSS at 4 GiB.
 SEAL_TARGET, SEAL_AIM, VERIFY_TARGET, RSS_TARGET_MIB = 0.5, 0.8, 0.7, 200.0
 
 
@@ -185,6 +220,13 @@ def baseline_hash(path: Path) -> tuple[str, float, float, str]:
     return "hashlib sha256 (openssl missing)", seconds, cpu, digest.hexdigest()
 
 
+def _transfer_stage(size_mib: int) -> None:
+    """Transfer node to node (target ≥0.4x): measured by ``benchmarks/evidence_transfer.py``,
+    a separate script; this is where its figures would join this table if ever merged."""
+    del size_mib
+    print("transfer: measured by benchmarks/evidence_transfer.py")
+
+
 def main() -> None:
     size_mib = int(os.environ.get("COMITY_BENCH_EVIDENCE_MIB", "1024"))
     needed = 2 * size_mib + MARGIN_MIB
@@ -209,65 +251,42 @@ def main() -> None:
         seal, seal_rss = run_stage("seal", work)
         if seal["sha256"] != base_digest:
             raise SystemExit("the manifest's file digest differs from the baseline's")
-        keyed, keyed_rss = run_stage("verify-key", work)
         keyless, keyless_rss = run_stage("verify-nokey", work)
+        keyed, keyed_rss = run_stage("verify-key", work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
     base_rate = size_mib / base_s
-    rows = [
-        (f"baseline: {label}", base_s, base_cpu, None, ""),
-        (
-            "seal (hash, AES-GCM, sign, wrap key)",
-            seal["seconds"],
-            seal["cpu"],
-            seal_rss,
-            "≥0.5 (0.8)",
-        ),
-        ("verify with XB's key (all chunks)", keyed["seconds"], keyed["cpu"], keyed_rss, "≥0.7"),
-        (
-            "verify without key (sig, Merkle, sizes)",
-            keyless["seconds"],
-            keyless["cpu"],
-            keyless_rss,
-            "-",
-        ),
+    print(
+        f"{'stage':<40}{'seconds':>9}{'CPU s':>7}{'MiB/s':>8}{'x base':>8}{'target':>9}"
+        f"{'met':>5}{'peak RSS MiB':>14}{'<200':>6}"
+    )
+    print(f"{'baseline: ' + label:<40}{base_s:>9.2f}{base_cpu:>7.2f}{base_rate:>8.0f}{1:>8.2f}")
+    stages = [
+        ("seal (2x SHA-256, AES-GCM, write, sign)", seal, seal_rss, SEAL_TARGET),
+        ("verify without key (every chunk hashed)", keyless, keyless_rss, VERIFY_TARGET),
+        ("verify with XB's key (+ decrypt, files)", keyed, keyed_rss, VERIFY_TARGET),
     ]
-    print(
-        f"{'stage':<42}{'seconds':>9}{'CPU s':>8}{'MiB/s':>10}{'x baseline':>12}"
-        f"{'target':>12}{'peak RSS MiB':>14}"
-    )
-    for name, seconds, cpu, rss, target in rows:
-        rate = size_mib / seconds
-        rss_text = "-" if rss is None else f"{rss:.1f}"
+    for name, result, rss, target in stages:
+        rate = size_mib / result["seconds"]
+        ratio = rate / base_rate
         print(
-            f"{name:<42}{seconds:>9.2f}{cpu:>8.2f}{rate:>10.0f}{rate / base_rate:>12.2f}"
-            f"{target or '-':>12}{rss_text:>14}"
+            f"{name:<40}{result['seconds']:>9.2f}{result['cpu']:>7.2f}{rate:>8.0f}"
+            f"{ratio:>8.2f}{'≥' + str(target):>9}{_yes(ratio >= target):>5}"
+            f"{rss:>14.1f}{_yes(rss < RSS_TARGET_MIB):>6}"
         )
-    print(
-        "CPU s: user + system time of the stage's work (more than seconds when it uses both"
-        " cores; much less when it waits on the disk)"
-    )
-    print("transfer node to node (target ≥0.4x): not measured yet, transfer does not exist yet")
-
-    def verdict(met: bool) -> str:
-        return "met" if met else "not met"
-
     seal_ratio = size_mib / seal["seconds"] / base_rate
-    verify_ratio = size_mib / keyed["seconds"] / base_rate
+    print(f"seal aim ≥{SEAL_AIM}x: {_yes(seal_ratio >= SEAL_AIM)} ({seal_ratio:.2f}x)")
     print(
-        f"seal ≥ {SEAL_TARGET}x baseline: {verdict(seal_ratio >= SEAL_TARGET)} ({seal_ratio:.2f}x)"
+        "CPU s: user + system time of the stage (up to twice the seconds when it keeps both "
+        "cores busy); x base: throughput over the baseline's; peak RSS: the stage's child "
+        f"process (the issue's memory target is at 4096 MiB; this run is {size_mib} MiB)"
     )
-    print(f"seal aim ≥ {SEAL_AIM}x baseline: {verdict(seal_ratio >= SEAL_AIM)} ({seal_ratio:.2f}x)")
-    print(
-        f"verify with key ≥ {VERIFY_TARGET}x baseline: "
-        f"{verdict(verify_ratio >= VERIFY_TARGET)} ({verify_ratio:.2f}x)"
-    )
-    for name, rss in (("seal", seal_rss), ("verify with key", keyed_rss)):
-        print(
-            f"{name} peak RSS < {RSS_TARGET_MIB:.0f} MiB: {verdict(rss < RSS_TARGET_MIB)} "
-            f"({rss:.1f} MiB at {size_mib} MiB; the issue's target is at 4096 MiB)"
-        )
+    _transfer_stage(size_mib)
+
+
+def _yes(met: bool) -> str:
+    return "yes" if met else "no"
 
 
 if __name__ == "__main__":
