@@ -33,6 +33,8 @@ the page cache; each figure is CPU time of one core unless said otherwise):
   MB/s a few seconds later. Sealing therefore drops the input's cached pages once each chunk
   is in its buffer (``POSIX_FADV_DONTNEED``, like ``dd iflag=nocache``): the kernel recycles
   them for the package, and a multi-GiB image does not evict the node's own cache either.
+  Dropping them on the thread that then writes the chunk, rather than on the one that read
+  it, leaves them in that CPU's free lists: 0.84 s against 0.91 s (median of five).
   ``O_DIRECT`` writes (2.5 GB/s to this disk, no page cache) were left aside: verification
   and transfer would then read the whole package back from the disk.
 - So a seal costs about 1.5-1.6 CPU-seconds per GiB (two SHA-256 passes, 1.04 s, plus

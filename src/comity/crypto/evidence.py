@@ -426,7 +426,7 @@ class _Sealer:
                 count,
                 load=self._loader(fd, size, name),
                 ordered=lambda _, slot: file_hash.update(memoryview(slot.plain)[: slot.length]),
-                work=self._worker(first),
+                work=self._worker(first, fd),
             ) as flow:
                 for _, slot in flow:
                     self.digests.append(slot.digest)
@@ -449,17 +449,17 @@ class _Sealer:
                 raise PackageUnsafeError(f"{name!r} cannot be read: {error.strerror}") from None
             if read != length:
                 raise PackageUnsafeError(f"{name!r} changed size while it was sealed")
-            # The chunk is in our buffer now: let the kernel drop the input's cached pages
-            # rather than push other files out of the cache (like ``dd iflag=nocache``); it
-            # also recycles those pages for the package being written.
-            _advise(fd, offset, length, "POSIX_FADV_DONTNEED")
             slot.length = length
 
         return load
 
-    def _worker(self, first: int) -> _Step:
+    def _worker(self, first: int, fd: int) -> _Step:
         def work(position: int, slot: _Slot) -> None:
             index = first + position
+            # The chunk is in our buffer: let the kernel drop the input's cached pages rather
+            # than push other files out of the cache (like ``dd iflag=nocache``). Dropped by
+            # the thread that writes the chunk next, the pages are at hand to hold it.
+            _advise(fd, position * self._chunk_size, slot.length, "POSIX_FADV_DONTNEED")
             sealed = memoryview(slot.sealed)[: sealed_length(slot.length)]
             self._cipher.encrypt_into(
                 _nonce(self._package_id, index),
