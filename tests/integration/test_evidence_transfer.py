@@ -256,6 +256,10 @@ def test_chunks_are_checked_on_arrival_and_accepted_once(
     kit = xa.ctx.evidence
     assert kit is not None
     assert kit.files.held(package_id) == {2}
+    # The refusals show on the receiving package, hence on its request's timeline.
+    with xa.ctx.uow() as uow:
+        package = uow.packages.get(package_id)
+    assert package is not None and package.failure_code == DigestMismatchError.code
     # Completing with chunks missing releases nothing and says what is held.
     answer = peers.complete(entry, package_id)
     assert answer.outcome == "ok" and answer.held == {2} and answer.custody == ()

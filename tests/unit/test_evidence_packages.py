@@ -9,6 +9,7 @@ import pytest
 from comity.domain.errors import IllegalTransitionError
 from comity.domain.evidence_packages import (
     Direction,
+    EvidenceChunkRefused,
     EvidenceDelivered,
     EvidencePackage,
     EvidenceReceived,
@@ -51,7 +52,12 @@ def test_an_outgoing_package_is_sealed_then_delivered() -> None:
 def test_an_incoming_package_is_readable_only_once_released() -> None:
     package = a_package(Direction.INCOMING, PackageStatus.RECEIVING)
     assert not package.readable and not package.complete
+    package.chunk_refused(index=2, code="DIGEST_MISMATCH", detail="chunk 2", now=T0)
+    assert package.failure_code == "DIGEST_MISMATCH" and package.status is PackageStatus.RECEIVING
+    assert isinstance(package.events[-1], EvidenceChunkRefused)
+    assert package.events[-1].actor_id == "peer:XB"
     package.release(actor_id="node:XA", now=T0)
+    assert package.failure_code is None
     assert package.readable and package.released_at == T0
     assert isinstance(package.events[-1], EvidenceReceived)
     with pytest.raises(IllegalTransitionError):

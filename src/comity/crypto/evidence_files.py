@@ -155,6 +155,9 @@ class FileEvidenceStore:
         shutil.rmtree(pkg_dir / CHUNKS_DIR, ignore_errors=True)
         (pkg_dir / KEY_FILE).unlink(missing_ok=True)
 
+    def discard(self, direction: Direction, package_id: str) -> None:
+        shutil.rmtree(self.location(direction, package_id), ignore_errors=True)
+
 
 def _private_dir(path: Path) -> None:
     path.mkdir(mode=0o700, parents=True, exist_ok=True)

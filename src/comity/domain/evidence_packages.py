@@ -21,6 +21,7 @@ from comity.domain.events import Event
 
 __all__ = [
     "Direction",
+    "EvidenceChunkRefused",
     "EvidenceDeleted",
     "EvidenceDelivered",
     "EvidenceOpened",
@@ -112,6 +113,15 @@ class EvidenceWithheld(Event):
 
 
 @dataclass(frozen=True)
+class EvidenceChunkRefused(Event):
+    """A chunk that did not match the signed manifest was refused (not stored)."""
+
+    index: int
+    code: str
+    tag = "evidence:chunk:refused"
+
+
+@dataclass(frozen=True)
 class EvidenceOpened(Event):
     """An officer opened or downloaded a file of a package (or was refused: ``outcome``)."""
 
@@ -193,6 +203,8 @@ class EvidencePackage:
         """Every chunk arrived and the package verified: officers may open it."""
         self._move(PackageStatus.RELEASED, now)
         self.released_at = now
+        # A chunk refused on the way and sent again correctly is no fault of the package.
+        self.failure_code = self.failure_detail = None
         self.chunks_done, self.bytes_done = self.chunk_count, self.sealed_bytes
         self.events.append(
             EvidenceReceived(
@@ -208,6 +220,15 @@ class EvidencePackage:
         self._move(target, now)
         self.failure_code, self.failure_detail = code, detail
         self.events.append(EvidenceWithheld(actor_id, now, self.package_id, code))
+
+    def chunk_refused(self, *, index: int, code: str, detail: str, now: datetime) -> None:
+        """A chunk was refused on arrival: shown on the package (and its request's timeline)
+        until the package settles; the sender may still send the right one."""
+        self.failure_code, self.failure_detail = code, detail
+        self.updated_at = now
+        self.events.append(
+            EvidenceChunkRefused("peer:" + self.peer_state, now, self.package_id, index, code)
+        )
 
     def delete(self, *, actor_id: str, now: datetime) -> None:
         """The chunks were erased; the record and its custody chain stay."""

@@ -138,7 +138,8 @@ def seal_and_send(
             uow.record(*package.events)
             uow.commit()
     except BaseException:
-        evidence.files.delete(Direction.OUTGOING, package_id)
+        # Not recorded, so never to be sent: nothing of it may stay on disk.
+        evidence.files.discard(Direction.OUTGOING, package_id)
         raise
     _write_custody(ctx, package)
     return get(ctx, actor=actor, package_id=package_id)

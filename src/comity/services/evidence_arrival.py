@@ -128,7 +128,11 @@ def receive_chunk(
         manifest = evidence.trust.stored_manifest(uow.packages.manifest(package_id))
     held = evidence.files.held(package_id)
     if index not in held:
-        manifest.check_sealed_chunk(index, hashlib.sha256(data).hexdigest(), len(data))
+        try:
+            manifest.check_sealed_chunk(index, hashlib.sha256(data).hexdigest(), len(data))
+        except DigestMismatchError as error:
+            _note_refused_chunk(ctx, package_id, index, error)
+            raise
         ctx.faults.hit("evidence.chunk.before_store")
         evidence.files.store_chunk(package_id, index, data)
         held = held | {index}
@@ -176,6 +180,22 @@ def complete(ctx: ServiceContext, *, sender_state: str, package_id: str) -> Arri
         uow.commit()
     _write_custody(ctx, package_id)
     return arrival
+
+
+def _note_refused_chunk(
+    ctx: ServiceContext, package_id: str, index: int, error: DomainError
+) -> None:
+    """Record a refused chunk on the package (and so on its request's timeline)."""
+    with ctx.uow() as uow:
+        package = uow.packages.get(package_id)
+        if package is None:  # pragma: no cover - the caller just read it
+            return
+        package.chunk_refused(
+            index=index, code=error.code, detail=error.detail, now=ctx.clock.now()
+        )
+        uow.packages.save(package)
+        uow.record(*package.events)
+        uow.commit()
 
 
 def _withhold(ctx: ServiceContext, package_id: str, error: DomainError) -> Arrival:

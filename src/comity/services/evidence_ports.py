@@ -119,6 +119,10 @@ class EvidenceFiles(Protocol):
         """Erase the package's chunks and key (the manifest and custody chain stay)."""
         ...
 
+    def discard(self, direction: Direction, package_id: str) -> None:
+        """Remove a package that was never recorded, entirely."""
+        ...
+
 
 class EvidenceTrust(Protocol):
     """Signs this node's custody records; verifies manifests and custody chains from others."""
