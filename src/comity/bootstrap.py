@@ -104,9 +104,10 @@ class Container:
         self.engine.dispose()
 
     def check_call(
-        self, *, url: str, headers: dict[str, str], body: bytes, directory: Directory
+        self, *, url: str, headers: dict[str, str], body: bytes | None, directory: Directory
     ) -> SignedCall:
-        """Verify the HTTP message signature of a call from another node."""
+        """Verify the HTTP message signature of a call from another node (``body`` None: the
+        caller already checked it against the signed ``Content-Digest``)."""
         if self.services.federation is None:
             raise DirectoryError("this node has no keys: it cannot receive from other States")
         return check_call(

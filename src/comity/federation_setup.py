@@ -292,7 +292,7 @@ def check_call(
     method: str,
     url: str,
     headers: Mapping[str, str],
-    body: bytes,
+    body: bytes | None,
     directory: Directory,
     now: datetime,
 ) -> SignedCall:

@@ -3,6 +3,7 @@ custody records, and the manifests and custody chains that arrive from other Sta
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -16,12 +17,19 @@ from comity.domain.directory import Directory
 from comity.domain.errors import PolicyViolationError, SignerUntrustedError
 from comity.domain.evidence import Manifest
 
+# Manifests kept parsed: the packages being received or sent at the same time.
+_CACHED_MANIFESTS = 16
+
 
 class NodeEvidenceTrust:
     """Signs with the node's key; verifies against the installed directory."""
 
     def __init__(self, keys: NodeKeys) -> None:
         self._keys = keys
+        # Every chunk that arrives is checked against its package's manifest: parsing a
+        # manifest of a thousand digests for each would cost more than hashing the chunk.
+        self._parsed: dict[str, Manifest] = {}
+        self._lock = threading.Lock()
 
     def sign_custody(self, record: CustodyRecord) -> str:
         return sign_record(record, self._keys)
@@ -61,7 +69,18 @@ class NodeEvidenceTrust:
 
     def stored_manifest(self, token: str) -> Manifest:
         # The node verified this token before it stored it; reading it back needs no key.
+        with self._lock:
+            cached = self._parsed.get(token)
+        if cached is not None:
+            return cached
         parts = token.split(".")
         if len(parts) != 3:
             raise PolicyViolationError("a stored manifest is not a compact JWS")
-        return Manifest.from_document(parse_strict_json(b64url_decode(parts[1].encode("ascii"))))
+        manifest = Manifest.from_document(
+            parse_strict_json(b64url_decode(parts[1].encode("ascii")))
+        )
+        with self._lock:
+            if len(self._parsed) >= _CACHED_MANIFESTS:
+                self._parsed.pop(next(iter(self._parsed)))
+            self._parsed[token] = manifest
+        return manifest

@@ -96,12 +96,17 @@ def verify_call(
     method: str,
     url: str,
     headers: Mapping[str, str],
-    body: bytes,
+    body: bytes | None,
     directory: Directory,
     now: datetime,
     skew: timedelta,
 ) -> SignedCall:
-    """Check an incoming call's signature; raise a ``TrustError`` naming what is wrong."""
+    """Check an incoming call's signature; raise a ``TrustError`` naming what is wrong.
+
+    The signature always covers the ``Content-Digest`` header. ``body`` is checked against
+    it here, unless it is None: then the caller has already compared the body with that
+    header (the evidence routes do, to hash a multi-MiB chunk once rather than three times).
+    """
     wanted = {"signature-input", "signature", "content-digest", "content-type"}
     picked = {name: value for name, value in headers.items() if name.lower() in wanted}
     if not {"signature-input", "signature"} <= {name.lower() for name in picked}:

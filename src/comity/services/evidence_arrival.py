@@ -116,10 +116,17 @@ def offer(ctx: ServiceContext, *, sender_state: str, package_id: str, body: byte
 
 
 def receive_chunk(
-    ctx: ServiceContext, *, sender_state: str, package_id: str, index: int, data: bytes
+    ctx: ServiceContext,
+    *,
+    sender_state: str,
+    package_id: str,
+    index: int,
+    data: bytes,
+    digest: str | None = None,
 ) -> Arrival:
     """Store one chunk if it matches the signed manifest; the same chunk again is accepted
-    once (idempotent). ``DIGEST_MISMATCH`` for a chunk that does not match."""
+    once (idempotent). ``DIGEST_MISMATCH`` for a chunk that does not match. ``digest`` is
+    the chunk's SHA-256 where the caller already computed it."""
     evidence = kit(ctx)
     with ctx.uow() as uow:
         package = _package_from(uow, package_id, sender_state)
@@ -129,7 +136,9 @@ def receive_chunk(
     held = evidence.files.held(package_id)
     if index not in held:
         try:
-            manifest.check_sealed_chunk(index, hashlib.sha256(data).hexdigest(), len(data))
+            manifest.check_sealed_chunk(
+                index, digest or hashlib.sha256(data).hexdigest(), len(data)
+            )
         except DigestMismatchError as error:
             _note_refused_chunk(ctx, package_id, index, error)
             raise

@@ -157,15 +157,16 @@ class EvidenceTrust(Protocol):
 class TransferAnswer:
     """What the receiving node answered to one evidence call.
 
-    ``outcome``: ``ok``; ``refused`` (final: signed by the receiver in ``signed``);
-    ``retry`` (transport trouble, or an answer the sender cannot trust as final)."""
+    ``outcome``: ``ok`` (the receiver's status, with what it ``held`` and, once the package is
+    settled there, its signed ``custody`` records — ``rejected`` for a refusal, verified by the
+    sender before it believes them); ``retry`` (transport trouble, or an unsigned error: never
+    final)."""
 
     outcome: str
     held: frozenset[int] = frozenset()
     custody: tuple[str, ...] = ()
     code: str = ""
     detail: str = ""
-    signed: str | None = None
 
 
 class EvidencePeers(Protocol):

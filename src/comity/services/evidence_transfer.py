@@ -15,6 +15,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from comity.domain.custody import CustodyAction
@@ -32,6 +33,8 @@ log = logging.getLogger("comity.evidence")
 
 # Progress is written to the database at most this often (seconds) while chunks go.
 PROGRESS_INTERVAL = 1.0
+# Chunks sent at the same time to one receiver.
+IN_FLIGHT = 3
 
 
 @dataclass
@@ -94,15 +97,16 @@ class TransferRelay:
         ).encode("utf-8")
         answer = evidence.peers.offer(recipient, package.package_id, body)
         if answer.outcome != "ok":
-            return self._settle_refusal(ctx, package, answer)
+            return _not_yet(package, answer)
         if not answer.custody:
             if not self._send_missing(ctx, package, recipient, answer.held):
                 return False
             answer = evidence.peers.complete(recipient, package.package_id)
             if answer.outcome != "ok":
-                return self._settle_refusal(ctx, package, answer)
+                return _not_yet(package, answer)
             if not answer.custody:
                 return False  # Chunks went missing on the other side: the next pass sends them.
+        # Settled on the other side: released, or refused with a signed "rejected" record.
         return self._delivered(ctx, package, directory, answer)
 
     def _send_missing(
@@ -112,6 +116,11 @@ class TransferRelay:
         recipient: StateEntry,
         held: frozenset[int],
     ) -> bool:
+        """Send every chunk the receiver lacks, a few at a time; True if all arrived.
+
+        Several chunks are in flight at once so that the receiver's writing of one overlaps
+        the network and hashing of the next: one at a time, each round trip waits on the
+        other side's disk. Memory stays at ``IN_FLIGHT`` chunks."""
         evidence = kit(ctx)
         with ctx.uow() as uow:
             lengths = dict(
@@ -120,31 +129,49 @@ class TransferRelay:
                 ).sealed_chunk_lengths()
             )
         have = set(held)
+        todo = iter(sorted(set(lengths) - have))
         last_saved = self.monotonic()
         _save_progress(ctx, package.package_id, have, lengths)
-        for index in sorted(set(lengths) - have):
-            try:
-                data = evidence.files.read_chunk(package.package_id, index)
-            except DigestMismatchError as error:
-                mark_broken(ctx, package.package_id, error)
-                return False
-            answer = evidence.peers.put_chunk(recipient, package.package_id, index, data)
-            if answer.outcome != "ok":
-                if answer.code == DigestMismatchError.code:
-                    # The receiver checked our chunk against our own signed manifest: our
-                    # stored copy is damaged, and sending it again cannot help.
-                    mark_broken(ctx, package.package_id, DigestMismatchError(answer.detail))
-                elif answer.outcome == "refused":
-                    self._settle_refusal(ctx, package, answer)
-                _save_progress(ctx, package.package_id, have, lengths)
-                return False
-            have.add(index)
-            ctx.faults.hit("evidence.send.after_chunk")
-            if self.monotonic() - last_saved >= PROGRESS_INTERVAL:
-                _save_progress(ctx, package.package_id, have, lengths)
-                last_saved = self.monotonic()
+        failure: TransferAnswer | None = None
+        pending: dict[Future[TransferAnswer], int] = {}
+        with ThreadPoolExecutor(IN_FLIGHT, thread_name_prefix="evidence-send") as pool:
+            while True:
+                while failure is None and len(pending) < IN_FLIGHT:
+                    index = next(todo, None)
+                    if index is None:
+                        break
+                    try:
+                        data = evidence.files.read_chunk(package.package_id, index)
+                    except DigestMismatchError as error:
+                        failure = TransferAnswer("retry", code="OWN_COPY_BROKEN")
+                        mark_broken(ctx, package.package_id, error)
+                        break
+                    call = pool.submit(
+                        evidence.peers.put_chunk, recipient, package.package_id, index, data
+                    )
+                    pending[call] = index
+                if not pending:
+                    break
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for call in done:
+                    index = pending.pop(call)
+                    answer = call.result()
+                    if answer.outcome != "ok":
+                        failure = failure or answer
+                        continue
+                    have.add(index)
+                    ctx.faults.hit("evidence.send.after_chunk")
+                if self.monotonic() - last_saved >= PROGRESS_INTERVAL:
+                    _save_progress(ctx, package.package_id, have, lengths)
+                    last_saved = self.monotonic()
         _save_progress(ctx, package.package_id, have, lengths)
-        return True
+        if failure is None:
+            return True
+        if failure.code == DigestMismatchError.code:
+            # The receiver checked our chunk against our own signed manifest: our stored
+            # copy is damaged, and sending it again cannot help.
+            mark_broken(ctx, package.package_id, DigestMismatchError(failure.detail))
+        return False
 
     def _delivered(
         self,
@@ -191,17 +218,11 @@ class TransferRelay:
         evidence.files.write_custody(Direction.OUTGOING, package.package_id, tokens)
         return True
 
-    def _settle_refusal(
-        self, ctx: ServiceContext, package: EvidencePackage, answer: TransferAnswer
-    ) -> bool:
-        """A signed refusal ends the transfer; anything else is tried again later."""
-        if answer.outcome == "refused" and answer.custody:
-            directory = outgoing.trusted_directory(ctx, ctx.clock.now())
-            return self._delivered(ctx, package, directory, answer)
-        log.warning(
-            "evidence %s not sent yet: %s %s", package.package_id, answer.code, answer.detail
-        )
-        return False
+
+def _not_yet(package: EvidencePackage, answer: TransferAnswer) -> bool:
+    """An unsigned answer is never final: the package is tried again later."""
+    log.warning("evidence %s not sent yet: %s %s", package.package_id, answer.code, answer.detail)
+    return False
 
 
 def _chain_with_sent(ctx: ServiceContext, package: EvidencePackage) -> list[CustodyEntry]:

@@ -32,7 +32,8 @@ EVIDENCE = "/federation/v1/evidence"
 MAX_CHUNK_BODY = 64 * 1024 * 1024 + 64
 MAX_OFFER_BODY = 16 * 1024 * 1024
 
-Handler = Callable[[ServiceContext, str], Arrival]
+# A route's work once the call verified: (context, sender State, body's SHA-256 hex).
+Handler = Callable[[ServiceContext, str, str], Arrival]
 
 
 def install_evidence_routes(app: FastAPI, container: Container) -> None:
@@ -42,7 +43,7 @@ def install_evidence_routes(app: FastAPI, container: Container) -> None:
     async def offer(package_id: str, request: Request) -> JSONResponse:
         body = await _bounded_body(request, MAX_OFFER_BODY)
 
-        def handle(ctx: ServiceContext, sender: str) -> Arrival:
+        def handle(ctx: ServiceContext, sender: str, _digest: str) -> Arrival:
             return evidence_arrival.offer(
                 ctx, sender_state=sender, package_id=package_id, body=body or b""
             )
@@ -53,18 +54,26 @@ def install_evidence_routes(app: FastAPI, container: Container) -> None:
     async def chunk(package_id: str, index: int, request: Request) -> JSONResponse:
         body = await _bounded_body(request, MAX_CHUNK_BODY)
 
-        def handle(ctx: ServiceContext, sender: str) -> Arrival:
+        def handle(ctx: ServiceContext, sender: str, digest: str) -> Arrival:
             return evidence_arrival.receive_chunk(
-                ctx, sender_state=sender, package_id=package_id, index=index, data=body or b""
+                ctx,
+                sender_state=sender,
+                package_id=package_id,
+                index=index,
+                data=body or b"",
+                digest=digest,
             )
 
-        return await _call(container, request, body, handle)
+        # A chunk sent again has no second effect (same index, same digest: held once), so
+        # its signature's nonce is not recorded: that would be a database commit per chunk.
+        # The signature, its creation time and the digests are checked as for any call.
+        return await _call(container, request, body, handle, replay_checked=False)
 
     @app.post(EVIDENCE + "/{package_id}/complete")
     async def complete(package_id: str, request: Request) -> JSONResponse:
         body = await _bounded_body(request, MAX_OFFER_BODY)
 
-        def handle(ctx: ServiceContext, sender: str) -> Arrival:
+        def handle(ctx: ServiceContext, sender: str, _digest: str) -> Arrival:
             return evidence_arrival.complete(ctx, sender_state=sender, package_id=package_id)
 
         return await _call(container, request, body, handle)
@@ -82,13 +91,20 @@ async def _bounded_body(request: Request, limit: int) -> bytes | None:
 
 
 async def _call(
-    container: Container, request: Request, body: bytes | None, handle: Handler
+    container: Container,
+    request: Request,
+    body: bytes | None,
+    handle: Handler,
+    *,
+    replay_checked: bool = True,
 ) -> JSONResponse:
     path = request.url.path
     if body is None:
         return _problem(path, EDGE_STATUS["TOO_LARGE"], "TOO_LARGE", "the body is over the limit")
     headers = dict(request.headers.items())
-    return await run_in_threadpool(_checked, container, str(request.url), headers, body, handle)
+    return await run_in_threadpool(
+        _checked, container, str(request.url), headers, body, handle, replay_checked
+    )
 
 
 def _checked(
@@ -97,19 +113,22 @@ def _checked(
     headers: dict[str, str],
     body: bytes,
     handle: Handler,
+    replay_checked: bool,
 ) -> JSONResponse:
     ctx = container.services
     path = url.split("://", 1)[-1].partition("/")[2]
     try:
-        _check_content_digest(headers, body)
+        digest = _check_content_digest(headers, body)
         directory = outgoing.trusted_directory(ctx, ctx.clock.now())
         try:
-            call = container.check_call(url=url, headers=headers, body=body, directory=directory)
+            # The body was just compared with the Content-Digest the signature covers.
+            call = container.check_call(url=url, headers=headers, body=None, directory=directory)
         except domain.TrustError as error:
             incoming.refuse(ctx, body, claimed_sender="unknown", error=error)
             raise
-        incoming.check_replay(ctx, call.nonce)
-        arrival = handle(ctx, call.state)
+        if replay_checked:
+            incoming.check_replay(ctx, call.nonce)
+        arrival = handle(ctx, call.state, digest)
     except domain.DomainError as error:
         if not isinstance(error, domain.TrustStaleError):
             log.warning("refused an evidence call: %s", error.code)
@@ -125,8 +144,9 @@ def _checked(
     )
 
 
-def _check_content_digest(headers: dict[str, str], body: bytes) -> None:
-    """Compare the body with the SHA-256 its ``Content-Digest`` header declares (RFC 9530)."""
+def _check_content_digest(headers: dict[str, str], body: bytes) -> str:
+    """Compare the body with the SHA-256 its ``Content-Digest`` header declares (RFC 9530);
+    the body's SHA-256 in hex."""
     declared = headers.get("content-digest", "")
     for item in declared.split(","):
         name, _, value = item.strip().partition("=")
@@ -135,11 +155,12 @@ def _check_content_digest(headers: dict[str, str], body: bytes) -> None:
                 expected = base64.b64decode(value[1:-1], validate=True)
             except ValueError:
                 break
-            if hashlib.sha256(body).digest() != expected:
+            actual = hashlib.sha256(body).digest()
+            if actual != expected:
                 raise domain.UploadChecksumMismatchError(
                     "the body does not match its Content-Digest: it was damaged on the way"
                 )
-            return
+            return actual.hex()
     raise domain.PolicyViolationError("the call carries no SHA-256 Content-Digest")
 
 
