@@ -196,6 +196,13 @@ def test_a_broken_transfer_resumes_and_sends_only_what_is_missing(
     with pytest.raises(PermissionDeniedError):
         read_all(xa, package_id, "disk.img")
 
+    # XA died while writing a chunk: its temporary file is left behind, and is not held.
+    kit = xa.ctx.evidence
+    assert kit is not None
+    chunks_dir = kit.files.location(Direction.INCOMING, package_id) / CHUNKS_DIR
+    (chunks_dir / ".00000007.999999.part").write_bytes(b"half a chunk")
+    assert len(kit.files.held(package_id)) == 7
+
     resumed = CountingPeers(in_process(xb))
     with_peers(xb, resumed)
     assert TransferRelay().run_once(xb.ctx) == 1
@@ -205,8 +212,9 @@ def test_a_broken_transfer_resumes_and_sends_only_what_is_missing(
         hashlib.sha256(read_all(xa, package_id, "disk.img")).digest()
         == hashlib.sha256(image.read_bytes()).digest()
     )
-    # Resumption adds no second "sent".
+    # Resumption adds no second "sent", and nothing half-written stays.
     assert actions(xb, package_id).count("sent") == 1
+    assert not list(chunks_dir.glob(".*"))
 
 
 def _offered(nodes: dict[str, FedNode], tmp_path: Path, chunks: int = 4) -> tuple[str, Any]:

@@ -105,9 +105,12 @@ class FileEvidenceStore:
         try:
             _private_dir(pkg_dir)
             _private_dir(pkg_dir / CHUNKS_DIR)
-            # Chunks half-written when the node stopped are not held: they go.
+            # Chunks half-written when an earlier process of this node stopped are not held:
+            # they go (this process's own temporary files may be in use by a call).
+            mine = f".{os.getpid()}.part"
             for stale in (pkg_dir / CHUNKS_DIR).glob(".*.part"):
-                stale.unlink(missing_ok=True)
+                if not stale.name.endswith(mine):
+                    stale.unlink(missing_ok=True)
             _replace(pkg_dir / MANIFEST_FILE, manifest.encode("ascii"))
             _replace(pkg_dir / KEY_FILE, key.encode("ascii"))
         except OSError as error:

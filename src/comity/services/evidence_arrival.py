@@ -90,6 +90,9 @@ def offer(ctx: ServiceContext, *, sender_state: str, package_id: str, body: byte
         if existing is not None:
             if uow.packages.manifest(package_id) != fields["manifest"]:
                 raise ConflictError("a different package with this id arrived before")
+            if existing.status is PackageStatus.RECEIVING:
+                # The sender resumes: what this node half-wrote before a crash goes first.
+                evidence.files.accept(package_id, fields["manifest"], fields["key"])
             return _arrival(ctx, uow, existing)
         request = _request_for(uow, manifest, sender_state)
         package = EvidencePackage(
