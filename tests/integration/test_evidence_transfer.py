@@ -19,6 +19,7 @@ from comity.crypto.evidence import CHUNKS_DIR, chunk_file_name
 from comity.crypto.evidence_files import FileEvidenceStore
 from comity.domain.custody import CustodyAction
 from comity.domain.errors import (
+    ConflictError,
     CustodyBrokenError,
     DigestMismatchError,
     NotFoundError,
@@ -29,7 +30,7 @@ from comity.domain.evidence import AcquisitionRecord
 from comity.domain.evidence_packages import Direction, PackageStatus
 from comity.domain.workflow import Status
 from comity.federation_setup import _keys
-from comity.services import evidence, evidence_arrival, exchange
+from comity.services import evidence, evidence_arrival, exchange, requests
 from comity.services.evidence_ports import TransferAnswer
 from comity.services.evidence_transfer import TransferRelay
 from comity.store.tables import data_access
@@ -373,6 +374,11 @@ def test_evidence_needs_an_exchanged_request_and_the_right_sender(
     assert answer.outcome == "retry" and answer.code == NotFoundError.code
     with pytest.raises(NotFoundError):
         evidence_arrival.complete(xa.ctx, sender_state="XC", package_id=package_id)
+    # Once withdrawn, nothing more travels under the request, from either side.
+    requests.withdraw(xa.ctx, actor=xa.people["drafter"], request_id=draft_id, reason="Settled")
+    relay(xa)
+    with pytest.raises(ConflictError):
+        sealed(xb, copy.id, a_file(tmp_path, "z.bin", 10))
 
 
 def test_the_command_line_sends_and_follows_a_package(

@@ -22,6 +22,7 @@ from comity.domain.case_uco import build_case_document
 from comity.domain.custody import CustodyAction, next_record
 from comity.domain.directory import Directory
 from comity.domain.errors import (
+    ConflictError,
     CustodyBrokenError,
     DigestMismatchError,
     DomainError,
@@ -40,6 +41,7 @@ from comity.domain.evidence_packages import (
     PackageStatus,
 )
 from comity.domain.requests import CooperationRequest
+from comity.domain.workflow import Status
 from comity.services import data_protection, outgoing
 from comity.services.context import EvidenceKit, ServiceContext
 from comity.services.evidence_ports import CustodyEntry
@@ -431,7 +433,15 @@ def _exchanged(request: CooperationRequest) -> CooperationRequest:
         )
     if request.erased_at is not None:
         data_protection.check_kept(request)
+    if request.status in _ENDED:
+        raise ConflictError(
+            f"the request is {request.status}: no evidence travels under it any more"
+        )
     return request
+
+
+# A request that ended without execution, or was closed, carries no new evidence.
+_ENDED = frozenset({Status.WITHDRAWN, Status.REFUSED, Status.EXPIRED, Status.CLOSED})
 
 
 def _visible(
