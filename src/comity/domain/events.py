@@ -76,6 +76,13 @@ class TokenIssued(Event):
 
 
 @dataclass(frozen=True)
+class TokenRevoked(Event):
+    """A user signed out: the token stopped working at once."""
+
+    tag = "user:token:revoked"
+
+
+@dataclass(frozen=True)
 class SignInFailed(Event):
     """A sign-in attempt failed; ``object_id`` is a digest of the name tried, never the name."""
 

@@ -168,6 +168,10 @@ class TokenRepository(Protocol):
         """Store a newly issued token."""
         ...
 
+    def revoke(self, *, digest: str) -> str | None:
+        """End the token now; the user it belonged to, or None if there was none."""
+        ...
+
     def user_for(self, *, digest: str, now: datetime) -> str | None:
         """The id of the user holding an unexpired token with this digest, or None."""
         ...

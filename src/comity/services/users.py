@@ -20,7 +20,7 @@ from comity.domain.errors import (
     InvalidFieldsError,
     UnknownAuthorityError,
 )
-from comity.domain.events import SignInFailed, TokenIssued, UserAdded
+from comity.domain.events import SignInFailed, TokenIssued, TokenRevoked, UserAdded
 from comity.domain.values import AuthorityKind
 from comity.services.context import ServiceContext
 
@@ -95,6 +95,16 @@ def sign_in(ctx: ServiceContext, *, username: str, password: str) -> IssuedToken
         uow.record(TokenIssued(user.id, now, user.id))
         uow.commit()
     return IssuedToken(token, int(ctx.token_lifetime.total_seconds()), user)
+
+
+def sign_out(ctx: ServiceContext, *, token: str) -> None:
+    """End a session: the token stops working at once (an unknown token changes nothing)."""
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        user_id = uow.tokens.revoke(digest=_digest(token))
+        if user_id is not None:
+            uow.record(TokenRevoked(user_id, now, user_id))
+        uow.commit()
 
 
 def authenticate(ctx: ServiceContext, *, token: str) -> User:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.orm import Session
 
@@ -116,6 +116,13 @@ class SQLTokenRepository:
                 digest=digest, user_id=user_id, issued_at=issued_at, expires_at=expires_at
             )
         )
+
+    def revoke(self, *, digest: str) -> str | None:
+        user_id = self._session.scalar(
+            select(api_token.c.user_id).where(api_token.c.digest == digest)
+        )
+        self._session.execute(delete(api_token).where(api_token.c.digest == digest))
+        return user_id
 
     def user_for(self, *, digest: str, now: datetime) -> str | None:
         return self._session.scalar(

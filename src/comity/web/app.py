@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
 
 from comity import __version__
 from comity.bootstrap import Container, published_catalogue_schema
@@ -20,12 +21,15 @@ from comity.web.api import (
     directory,
     evidence,
     inbox,
+    originals,
     requests,
 )
 from comity.web.api.schemas import ProblemOut
 from comity.web.limits import BodyLimitMiddleware, SecurityHeadersMiddleware
+from comity.web.ui import pages
 
 API = "/api/v1"
+STATIC = Path(__file__).parent / "static"
 
 # Answers any route can give, whatever it does, documented once for all of them.
 COMMON_PROBLEMS: dict[int | str, dict[str, Any]] = {
@@ -64,6 +68,7 @@ def create_app(container: Container) -> FastAPI:
     api.include_router(assessments.router)
     api.include_router(data_protection.router)
     api.include_router(evidence.router)
+    api.include_router(originals.router)
 
     @api.get("/catalogue-schema", tags=["catalogue"])
     def catalogue_file_schema() -> dict[str, Any]:
@@ -77,9 +82,10 @@ def create_app(container: Container) -> FastAPI:
         """Liveness: the process answers."""
         return {"status": "ok", "state": container.settings.state, "version": __version__}
 
-    @app.get("/", include_in_schema=False)
-    def index() -> RedirectResponse:
-        return RedirectResponse(f"{API}/openapi.json")
+    # The officers' pages (sign-in, dashboard) and their own scripts and styles: vendored,
+    # never from a CDN, because nodes run in closed networks.
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
 
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(

@@ -1,0 +1,137 @@
+"""Pages of the officers' web application: sign-in, sign-out and the dashboard.
+
+Every page works without JavaScript (htmx only enhances), answers with a strict
+Content-Security-Policy (scripts and styles from this node only), and escapes everything it
+shows: text in a request may come from another State's node.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from comity.domain.access import User
+from comity.domain.errors import AuthenticationError, InvalidCredentialsError
+from comity.domain.values import Role
+from comity.services import inbox, requests, users
+from comity.services.context import ServiceContext
+from comity.services.ports import RequestQuery
+from comity.web.ui import sessions
+
+TEMPLATES = Path(__file__).parent.parent / "templates"
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=str(TEMPLATES))
+
+
+def _ctx(request: Request) -> ServiceContext:
+    context: ServiceContext = request.app.state.container.services
+    return context
+
+
+def _page(request: Request, name: str, status: int = 200, **values: Any) -> HTMLResponse:
+    response = templates.TemplateResponse(
+        request, name, {"lang": "en", "direction": "ltr", **values}, status_code=status
+    )
+    response.headers["Content-Security-Policy"] = CSP
+    return response
+
+
+def _signed_in(request: Request) -> tuple[User, str] | None:
+    token = sessions.session_token(request)
+    if token is None:
+        return None
+    try:
+        return users.authenticate(_ctx(request), token=token), token
+    except AuthenticationError:
+        return None
+
+
+def _to_login() -> RedirectResponse:
+    return RedirectResponse("/login", status_code=303)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request) -> Response:
+    """The sign-in form."""
+    if _signed_in(request) is not None:
+        return RedirectResponse("/", status_code=303)
+    return _login_page(request)
+
+
+def _login_page(request: Request, error: str = "", status: int = 200) -> Response:
+    token = sessions.new_login_csrf()
+    response = _page(request, "ui/login.html", status, csrf_token=token, error=error)
+    sessions.set_cookie(response, request, sessions.LOGIN_CSRF_COOKIE, token, 600)
+    return response
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request,
+    username: Annotated[str, Form(max_length=200)] = "",
+    password: Annotated[str, Form(max_length=1000)] = "",
+    csrf_token: Annotated[str | None, Form(max_length=200)] = None,
+) -> Response:
+    """Check the credentials; on success the session cookie and the dashboard."""
+    if not sessions.login_csrf_valid(request, csrf_token):
+        return _login_page(request, "The form expired. Please sign in again.", 403)
+    try:
+        issued = users.sign_in(_ctx(request), username=username, password=password)
+    except InvalidCredentialsError:
+        return _login_page(request, "The user name or password is wrong.", 401)
+    response = RedirectResponse("/", status_code=303)
+    sessions.set_cookie(
+        response, request, sessions.SESSION_COOKIE, issued.access_token, issued.expires_in
+    )
+    sessions.clear_cookie(response, request, sessions.LOGIN_CSRF_COOKIE)
+    return response
+
+
+@router.post("/logout")
+def logout(
+    request: Request, csrf_token: Annotated[str | None, Form(max_length=200)] = None
+) -> Response:
+    """End the session (refused without the session's CSRF token)."""
+    session = sessions.session_token(request)
+    if session is None:
+        return _to_login()
+    if not sessions.csrf_valid(session, csrf_token):
+        return _page(request, "ui/error.html", 403, message="The form is not valid any more.")
+    users.sign_out(_ctx(request), token=session)
+    response = _to_login()
+    sessions.clear_cookie(response, request, sessions.SESSION_COOKIE)
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+def dashboard(request: Request) -> Response:
+    """What waits for the signed-in officer: incoming requests, own requests, counters."""
+    signed = _signed_in(request)
+    if signed is None:
+        return _to_login()
+    user, session = signed
+    ctx = _ctx(request)
+    mine = requests.find(ctx, actor=user, query=RequestQuery(authority_id=user.authority_id))
+    waiting = inbox.inbox(ctx, actor=user, limit=20)
+    counts = Counter(str(view.request.status) for view in mine)
+    return _page(
+        request,
+        "ui/dashboard.html",
+        user=user,
+        roles=sorted(str(role) for role in user.roles),
+        is_duty=user.has(Role.DUTY_OFFICER),
+        csrf_token=sessions.csrf_for(session),
+        requests=[view.request for view in mine[:20]],
+        inbox=waiting,
+        counts=sorted(counts.items()),
+    )

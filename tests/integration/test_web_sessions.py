@@ -1,0 +1,97 @@
+"""The officers' web application: sign-in with a CSRF-protected form, HttpOnly SameSite
+session cookie, dashboard by authority, sign-out that ends the session at once, strict CSP."""
+
+from __future__ import annotations
+
+import re
+
+from starlette.testclient import TestClient
+
+from comity.web.app import create_app
+from comity.web.ui.sessions import LOGIN_CSRF_COOKIE, SESSION_COOKIE
+from tests.integration.conftest import PASSWORD, Node
+from tests.integration.test_data_protection import draft
+
+
+def csrf_of(page: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found is not None, page
+    return found.group(1)
+
+
+def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> TestClient:
+    form = client.get("/login")
+    assert form.status_code == 200
+    answer = client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": csrf_of(form.text)},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text
+    return client
+
+
+def test_sign_in_sets_a_strict_cookie_and_the_dashboard_shows_the_authoritys_work(
+    seeded: Node,
+) -> None:
+    created = draft(seeded)
+    with TestClient(create_app(seeded.container)) as browser:
+        assert browser.get("/", follow_redirects=False).headers["location"] == "/login"
+        form = browser.get("/login")
+        assert "default-src 'none'; script-src 'self'" in form.headers["content-security-policy"]
+        answer = browser.post(
+            "/login",
+            data={"username": "drafter", "password": PASSWORD, "csrf_token": csrf_of(form.text)},
+            follow_redirects=False,
+        )
+        cookie = answer.headers["set-cookie"]
+        assert SESSION_COOKIE in cookie and "HttpOnly" in cookie
+        assert "SameSite=strict" in cookie or "samesite=strict" in cookie.lower()
+        page = browser.get("/")
+        assert page.status_code == 200
+        assert created["reference"] in page.text and "drafter (drafter)" in page.text
+        assert '<html lang="en" dir="ltr">' in page.text
+
+
+def test_forms_without_their_csrf_token_are_refused(seeded: Node) -> None:
+    with TestClient(create_app(seeded.container)) as browser:
+        browser.get("/login")
+        forged = browser.post(
+            "/login", data={"username": "drafter", "password": PASSWORD, "csrf_token": "x"}
+        )
+        assert forged.status_code == 403 and SESSION_COOKIE not in browser.cookies
+        browser.cookies.delete(LOGIN_CSRF_COOKIE)
+        missing = browser.post("/login", data={"username": "drafter", "password": PASSWORD})
+        assert missing.status_code == 403
+        sign_in(browser, "drafter")
+        refused = browser.post("/logout", data={"csrf_token": "forged"})
+        assert refused.status_code == 403
+        assert browser.get("/").status_code == 200  # still signed in
+
+
+def test_a_wrong_password_says_so_and_sign_out_ends_the_session_at_once(seeded: Node) -> None:
+    with TestClient(create_app(seeded.container)) as browser:
+        form = browser.get("/login")
+        wrong = browser.post(
+            "/login",
+            data={"username": "drafter", "password": "nope", "csrf_token": csrf_of(form.text)},
+        )
+        assert wrong.status_code == 401 and "wrong" in wrong.text
+        sign_in(browser, "drafter")
+        session = browser.cookies[SESSION_COOKIE]
+        dashboard = browser.get("/")
+        out = browser.post(
+            "/logout", data={"csrf_token": csrf_of(dashboard.text)}, follow_redirects=False
+        )
+        assert out.status_code == 303 and out.headers["location"] == "/login"
+        # The token is revoked, not merely forgotten by the browser.
+        api = seeded.client.get("/api/v1/requests", headers={"Authorization": f"Bearer {session}"})
+        assert api.status_code == 401
+        assert browser.get("/", follow_redirects=False).status_code == 303
+
+
+def test_the_vendored_htmx_is_served_by_the_node(seeded: Node) -> None:
+    with TestClient(create_app(seeded.container)) as browser:
+        script = browser.get("/static/vendor/htmx-2.0.11.min.js")
+        assert script.status_code == 200 and "htmx" in script.text[:2000]
+        assert browser.get("/static/comity.css").status_code == 200
