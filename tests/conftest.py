@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-TIERS = ("unit", "integration", "e2e")
+TIERS = ("unit", "integration", "e2e", "browser")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -13,5 +13,5 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         parts = item.path.parts
         tier = next((part for part in TIERS if part in parts), None)
         if tier is None:
-            raise pytest.UsageError(f"{item.nodeid} is outside tests/unit|integration|e2e")
+            raise pytest.UsageError(f"{item.nodeid} is outside tests/{'|'.join(TIERS)}")
         item.add_marker(getattr(pytest.mark, tier))
