@@ -24,15 +24,19 @@ from comity.catalogue.loader import schema as catalogue_schema
 from comity.config import NODE_FILE, Settings
 from comity.crypto.http_signatures import SignedCall
 from comity.crypto.passwords import Argon2PasswordHasher
+from comity.crypto.pdf_signing import PdfSigner
 from comity.domain.catalogue import Catalogue
 from comity.domain.directory import Directory
 from comity.domain.errors import DirectoryError, DomainError
-from comity.federation_setup import build_evidence, build_federation, check_call
+from comity.federation_setup import build_evidence, build_federation, check_call, keys_dir
+from comity.render.pdf import WeasyPrintRenderer
 from comity.services import data_protection, delivery
 from comity.services.context import NoFaults, ServiceContext
 from comity.services.evidence_transfer import TransferRelay
+from comity.services.originals_ports import OriginalsKit
 from comity.store import migrate
 from comity.store.engine import make_engine, make_session_factory
+from comity.store.originals import SQLOriginalArchive
 from comity.store.uow import SQLAlchemyUnitOfWork
 from comity.transport.peer_client import HttpPeerClient
 
@@ -195,6 +199,13 @@ def build(settings: Settings) -> Container:
         federation=wired[0] if wired else None,
         evidence=build_evidence(settings, wired[1]) if wired else None,
         faults=CrashPoints(settings.fault_at) if settings.test_faults else NoFaults(),
+        # The document key is read when an original is signed: a node made before originals
+        # existed starts, and refuses to sign until `comity node doc-key` created its key.
+        originals=OriginalsKit(
+            renderer=WeasyPrintRenderer(),
+            signer=PdfSigner(keys_dir(settings)),
+            archive=SQLOriginalArchive(sessions),
+        ),
     )
     return Container(
         settings=settings, engine=engine, services=services, peers=wired[1] if wired else None

@@ -28,6 +28,8 @@ from comity.crypto.directory import (
 # Re-exported for the drivers, which may not import comity.crypto themselves.
 from comity.crypto.directory import VerifiedDirectory as VerifiedDirectory
 from comity.crypto.directory import build_directory_payload as build_directory_payload
+from comity.crypto.document_keys import DocumentKeyFiles
+from comity.crypto.document_keys import create_document_key as _create_document_key
 from comity.crypto.evidence import seal_package, verify_for_node
 from comity.crypto.evidence_files import FileEvidenceStore
 from comity.crypto.evidence_trust import NodeEvidenceTrust
@@ -112,6 +114,31 @@ def create_node_keys(settings: Settings, *, now: datetime, name: str | None = No
     if not entry_file.exists():
         particulars = {"name": name or f"State {settings.state}", **DEFAULT_PARTICULARS}
         entry_file.write_text(json.dumps(particulars, indent=2) + "\n", "utf-8")
+    create_document_key(settings, now=now)
+
+
+def has_document_key(settings: Settings) -> bool:
+    """True once the node has its document-signing key (for signed originals)."""
+    return DocumentKeyFiles.in_dir(keys_dir(settings)).exists()
+
+
+def create_document_key(settings: Settings, *, now: datetime) -> str:
+    """Create the node's document CA and document-signing key (``comity node init`` does it;
+    ``comity node doc-key`` for a node made before originals existed). The certificate names
+    the State and its central authority, as ``entry.json`` has them. Never replaces a key
+    (``FileExistsError``). Returns the certificate's subject."""
+    entry_file = settings.data_dir / ENTRY_FILE
+    particulars = json.loads(entry_file.read_text("utf-8")) if entry_file.exists() else {}
+    authorities = particulars.get("authorities") or DEFAULT_PARTICULARS["authorities"]
+    central = authorities.get("central") or DEFAULT_PARTICULARS["authorities"]["central"]
+    files = _create_document_key(
+        keys_dir(settings),
+        state=settings.state,
+        state_name=str(particulars.get("name") or f"State {settings.state}"),
+        authority=str(central["name"]),
+        now=now,
+    )
+    return files.signing_subject()
 
 
 def write_particulars(settings: Settings, particulars: Mapping[str, Any]) -> None:

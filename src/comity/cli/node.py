@@ -1,5 +1,5 @@
-"""``comity node init|serve|entry|pin|install-directory``: create a State's node with its keys,
-take part in the federation's directory, and run the node's servers."""
+"""``comity node init|serve|entry|pin|install-directory|doc-key``: create a State's node with
+its keys, take part in the federation's directory, and run the node's servers."""
 
 from __future__ import annotations
 
@@ -73,6 +73,25 @@ def init(
             f"{data_dir / federation_setup.ENTRY_FILE} with what {state} publishes, then "
             "`comity node entry` for the directory operator."
         )
+
+
+@app.command("doc-key")
+@reports_errors
+def doc_key(data_dir: DirOption) -> None:
+    """Create the node's document-signing key and certificate, which sign its formal
+    originals (PDF), on a node created before originals existed; never replaces a key."""
+    settings = Settings.for_node(data_dir)
+    if federation_setup.has_document_key(settings):
+        errors.print(
+            f"[red]{federation_setup.keys_dir(settings)} already holds a document-signing key; "
+            "it is never replaced.[/red]"
+        )
+        raise typer.Exit(1)
+    subject = federation_setup.create_document_key(settings, now=federation_setup.utc_now())
+    console.print(
+        f"Document-signing key created in {federation_setup.keys_dir(settings)} (owner-only): "
+        f"{subject}"
+    )
 
 
 @app.command("serve")
