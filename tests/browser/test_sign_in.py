@@ -1,4 +1,5 @@
-"""A drafter signs in to a real node in chromium, sees the dashboard, and signs out."""
+"""A drafter signs in to a real node in chromium, sees the dashboard in English, Russian and
+Arabic (right to left), and signs out."""
 
 from __future__ import annotations
 
@@ -42,7 +43,15 @@ def test_a_drafter_signs_in_sees_the_work_of_the_authority_and_signs_out(
     expect(page.locator("html")).to_have_attribute("dir", "ltr")
     screenshot(page, "02-dashboard-drafter-en")
 
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("link", name="Русский").click()
+    expect(page.get_by_role("heading", name="Что ждёт вас")).to_be_visible()
+    screenshot(page, "03-dashboard-drafter-ru")
+    page.get_by_role("link", name="العربية").click()
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    expect(page.get_by_role("heading", name="ما ينتظرك")).to_be_visible()
+    screenshot(page, "04-dashboard-drafter-ar")
+
+    page.get_by_role("button", name="تسجيل الخروج").click()
     expect(page).to_have_url(f"{xa.base}/login")
     page.goto(f"{xa.base}/")
     expect(page).to_have_url(f"{xa.base}/login")

@@ -95,3 +95,21 @@ def test_the_vendored_htmx_is_served_by_the_node(seeded: Node) -> None:
         script = browser.get("/static/vendor/htmx-2.0.11.min.js")
         assert script.status_code == 200 and "htmx" in script.text[:2000]
         assert browser.get("/static/comity.css").status_code == 200
+
+
+def test_the_pages_speak_the_six_un_languages_and_remember_the_choice(seeded: Node) -> None:
+    with TestClient(create_app(seeded.container)) as browser:
+        arabic = browser.get("/login?lang=ar")
+        assert '<html lang="ar" dir="rtl">' in arabic.text
+        assert "تسجيل الدخول" in arabic.text
+        # Remembered: the next page is Arabic without asking again.
+        assert 'dir="rtl"' in browser.get("/login").text
+        russian = browser.get("/login?lang=ru")
+        assert '<html lang="ru" dir="ltr">' in russian.text and "Войти" in russian.text
+        sign_in(browser, "drafter")
+        assert "Что ждёт вас" in browser.get("/").text
+    with TestClient(create_app(seeded.container)) as browser:
+        chinese = browser.get("/login", headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+        assert '<html lang="zh"' in chinese.text and "登录" in chinese.text
+        unknown = browser.get("/login?lang=xx", headers={"Accept-Language": "de"})
+        assert '<html lang="en" dir="ltr">' in unknown.text

@@ -26,7 +26,7 @@ from comity.web.api import (
 )
 from comity.web.api.schemas import ProblemOut
 from comity.web.limits import BodyLimitMiddleware, SecurityHeadersMiddleware
-from comity.web.ui import pages
+from comity.web.ui import i18n, pages
 
 API = "/api/v1"
 STATIC = Path(__file__).parent / "static"
@@ -85,6 +85,7 @@ def create_app(container: Container) -> FastAPI:
     # The officers' pages (sign-in, dashboard) and their own scripts and styles: vendored,
     # never from a CDN, because nodes run in closed networks.
     app.include_router(pages.router)
+    app.state.catalogues = i18n.load_catalogues()
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
 
     app.add_middleware(SecurityHeadersMiddleware)

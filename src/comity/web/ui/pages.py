@@ -21,7 +21,7 @@ from comity.domain.values import Role
 from comity.services import inbox, requests, users
 from comity.services.context import ServiceContext
 from comity.services.ports import RequestQuery
-from comity.web.ui import sessions
+from comity.web.ui import i18n, sessions
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
 CSP = (
@@ -39,10 +39,12 @@ def _ctx(request: Request) -> ServiceContext:
 
 
 def _page(request: Request, name: str, status: int = 200, **values: Any) -> HTMLResponse:
-    response = templates.TemplateResponse(
-        request, name, {"lang": "en", "direction": "ltr", **values}, status_code=status
-    )
+    language, chosen = i18n.pick(request)
+    context = {**i18n.page_values(language, request.app.state.catalogues), **values}
+    response = templates.TemplateResponse(request, name, context, status_code=status)
     response.headers["Content-Security-Policy"] = CSP
+    if chosen:
+        sessions.set_cookie(response, request, i18n.LANGUAGE_COOKIE, language.code, 365 * 24 * 3600)
     return response
 
 
@@ -84,11 +86,11 @@ def login(
 ) -> Response:
     """Check the credentials; on success the session cookie and the dashboard."""
     if not sessions.login_csrf_valid(request, csrf_token):
-        return _login_page(request, "The form expired. Please sign in again.", 403)
+        return _login_page(request, "expired", 403)
     try:
         issued = users.sign_in(_ctx(request), username=username, password=password)
     except InvalidCredentialsError:
-        return _login_page(request, "The user name or password is wrong.", 401)
+        return _login_page(request, "wrong", 401)
     response = RedirectResponse("/", status_code=303)
     sessions.set_cookie(
         response, request, sessions.SESSION_COOKIE, issued.access_token, issued.expires_in
@@ -106,7 +108,7 @@ def logout(
     if session is None:
         return _to_login()
     if not sessions.csrf_valid(session, csrf_token):
-        return _page(request, "ui/error.html", 403, message="The form is not valid any more.")
+        return _page(request, "ui/error.html", 403, problem="form_expired")
     users.sign_out(_ctx(request), token=session)
     response = _to_login()
     sessions.clear_cookie(response, request, sessions.SESSION_COOKIE)

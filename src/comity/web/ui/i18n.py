@@ -1,0 +1,106 @@
+"""The six UN languages of the officers' pages: gettext catalogues, direction, dates.
+
+Catalogues are ``locale/<lang>/LC_MESSAGES/messages.po`` (extracted from the templates with
+``pybabel extract -F babel.cfg``); they are compiled in memory when the application is
+built, so no binary ``.mo`` file is kept in the repository. A page's language is the
+``lang`` query parameter (remembered in a cookie), else the cookie, else the browser's
+``Accept-Language``, else English. Each page gets its own gettext functions: nothing global
+changes between two requests in different languages.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+from fastapi import Request
+
+LOCALE_DIR = Path(__file__).parent.parent / "locale"
+LANGUAGE_COOKIE = "comity_lang"
+DEFAULT = "en"
+
+
+@dataclass(frozen=True)
+class Language:
+    """One UN language as the pages use it."""
+
+    code: str
+    name: str
+    direction: str
+    # The CLDR locale for dates and numbers.
+    locale: str
+
+
+LANGUAGES: Mapping[str, Language] = {
+    language.code: language
+    for language in (
+        Language("ar", "العربية", "rtl", "ar"),
+        Language("zh", "中文", "ltr", "zh_Hans"),
+        Language("en", "English", "ltr", "en_GB"),
+        Language("fr", "Français", "ltr", "fr"),
+        Language("ru", "Русский", "ltr", "ru"),
+        Language("es", "Español", "ltr", "es"),
+    )
+}
+
+
+def load_catalogues(locale_dir: Path = LOCALE_DIR) -> dict[str, NullTranslations]:
+    """Every language's translations (English and missing catalogues fall back to the
+    source text)."""
+    loaded: dict[str, NullTranslations] = {}
+    for code in LANGUAGES:
+        po = locale_dir / code / "LC_MESSAGES" / "messages.po"
+        if not po.is_file():
+            loaded[code] = NullTranslations()
+            continue
+        with po.open("rb") as source:
+            catalogue = read_po(source, locale=LANGUAGES[code].locale)
+        compiled = io.BytesIO()
+        write_mo(compiled, catalogue)
+        compiled.seek(0)
+        loaded[code] = Translations(compiled)
+    return loaded
+
+
+def pick(request: Request) -> tuple[Language, bool]:
+    """The page's language, and whether it was chosen now (to be remembered)."""
+    asked = request.query_params.get("lang") or ""
+    if asked in LANGUAGES:
+        return LANGUAGES[asked], True
+    remembered = request.cookies.get(LANGUAGE_COOKIE) or ""
+    if remembered in LANGUAGES:
+        return LANGUAGES[remembered], False
+    for part in request.headers.get("accept-language", "").split(","):
+        code = part.split(";")[0].strip().lower()[:2]
+        if code in LANGUAGES:
+            return LANGUAGES[code], False
+    return LANGUAGES[DEFAULT], False
+
+
+def page_values(
+    language: Language, catalogues: Mapping[str, NullTranslations]
+) -> dict[str, object]:
+    """What every template gets for its language: ``_``, ``ngettext``, ``when`` and more."""
+    translations = catalogues.get(language.code, NullTranslations())
+    locale = Locale.parse(language.locale)
+
+    def when(moment: datetime) -> str:
+        return format_datetime(moment, "medium", tzinfo=None, locale=locale)
+
+    gettext: Callable[[str], str] = translations.gettext
+    return {
+        "_": gettext,
+        "ngettext": translations.ngettext,
+        "when": when,
+        "lang": language.code,
+        "direction": language.direction,
+        "languages": list(LANGUAGES.values()),
+    }
