@@ -12,15 +12,23 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import iterate_in_threadpool
 
 from comity.domain.access import User
-from comity.domain.errors import AuthenticationError, InvalidCredentialsError
+from comity.domain.errors import (
+    AuthenticationError,
+    DomainError,
+    InvalidCredentialsError,
+    NotFoundError,
+)
 from comity.domain.values import Role
-from comity.services import inbox, requests, users
+from comity.services import data_protection, evidence, inbox, requests, users
 from comity.services.context import ServiceContext
 from comity.services.ports import RequestQuery
+from comity.web.errors import status_for
+from comity.web.timeline import timeline_of
 from comity.web.ui import i18n, sessions
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
@@ -137,3 +145,61 @@ def dashboard(request: Request) -> Response:
         inbox=waiting,
         counts=sorted(counts.items()),
     )
+
+
+@router.get("/requests/{request_id}", response_class=HTMLResponse)
+def request_page(request: Request, request_id: str) -> Response:
+    """One request: its particulars, its evidence packages and its whole timeline.
+
+    Opening the page is a reading of the request's data, like the API's: under its purpose,
+    until its retention date, recorded in the DPO's register."""
+    signed = _signed_in(request)
+    if signed is None:
+        return _to_login()
+    user, session = signed
+    ctx = _ctx(request)
+    try:
+        view = data_protection.read(ctx, actor=user, request_id=request_id)
+    except DomainError as error:
+        return _problem(request, error)
+    return _page(
+        request,
+        "ui/request.html",
+        user=user,
+        roles=sorted(str(role) for role in user.roles),
+        is_duty=user.has(Role.DUTY_OFFICER),
+        csrf_token=sessions.csrf_for(session),
+        item=view.request,
+        fields=sorted(view.request.fields.items()),
+        timeline=timeline_of(view),
+        packages=view.packages,
+    )
+
+
+@router.get("/evidence/{package_id}/files/{path:path}")
+def evidence_file(request: Request, package_id: str, path: str) -> Response:
+    """Download one evidence file as its checked plaintext (the same rules as the API)."""
+    signed = _signed_in(request)
+    if signed is None:
+        return _to_login()
+    try:
+        entry, stream = evidence.open_file(
+            _ctx(request), actor=signed[0], package_id=package_id, path=path
+        )
+    except DomainError as error:
+        return _problem(request, error)
+    safe = "".join(c if (c.isascii() and c.isalnum()) or c in "._-" else "_" for c in entry.path)
+    return StreamingResponse(
+        iterate_in_threadpool(stream),
+        media_type="application/octet-stream",
+        headers={
+            "Content-Length": str(entry.size),
+            "Content-Disposition": f'attachment; filename="{safe}"',
+        },
+    )
+
+
+def _problem(request: Request, error: DomainError) -> Response:
+    """The error page for a refused step; not found stays not found (no existence leak)."""
+    status = 404 if isinstance(error, NotFoundError) else status_for(error)
+    return _page(request, "ui/error.html", status, problem="refused", detail=error.detail)
