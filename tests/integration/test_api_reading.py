@@ -54,9 +54,8 @@ def test_the_openapi_document_describes_the_api(seeded: Node) -> None:
                  "/api/v1/auth/token", "/api/v1/catalogue"):  # fmt: skip
         assert path in paths
     assert "422" in paths["/api/v1/requests/{request_id}/submit"]["post"]["responses"]
-    assert (
-        seeded.client.get("/", follow_redirects=False).headers["location"] == "/api/v1/openapi.json"
-    )
+    # The root is the officers' pages now: signed out, it leads to the sign-in form.
+    assert seeded.client.get("/", follow_redirects=False).headers["location"] == "/login"
 
 
 def _create(node: Node, fields: dict[str, Any], **extra: Any) -> dict[str, Any]:

@@ -10,7 +10,7 @@ import shutil
 import stat
 import subprocess
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -29,11 +29,12 @@ from comity import federation_setup
 from comity.cli.main import app as cli
 from comity.domain.originals import OriginalDocument, direction, entries
 from comity.render.pdf import WeasyPrintRenderer
-from comity.services import originals
+from comity.services import data_protection, originals
 from comity.services.demo import example_mla_fields
 from comity.store.originals import request_original
 from comity.store.tables import audit_entry, data_access
 from tests.integration.conftest import Node
+from tests.integration.test_data_protection import RETENTION, LaterClock
 
 SCRIPT = "<script>alert('xss')</script>"
 ARABIC = "طلب المساعدة القانونية المتبادلة"
@@ -269,3 +270,18 @@ def test_node_init_creates_the_document_key_and_doc_key_serves_older_nodes(
     assert made.exit_code == 0, made.output
     assert "O=State XB" in made.output
     assert stat.S_IMODE((old / "keys" / "doc-signing.key").stat().st_mode) == 0o600
+
+
+def test_signed_originals_are_erased_with_the_requests_data(signing: Node) -> None:
+    request = _approved_mla(signing)
+    _original(signing, request["id"])
+    ctx = signing.container.services
+    signing.container.services = replace(ctx, clock=LaterClock(RETENTION + timedelta(days=1)))
+
+    assert data_protection.sweep(signing.container.services) == 1
+
+    with signing.container.engine.connect() as connection:
+        left = connection.execute(
+            select(request_original.c.id).where(request_original.c.request_id == request["id"])
+        ).all()
+    assert left == []

@@ -217,6 +217,8 @@ def _erase(ctx: ServiceContext, request_id: str, now: datetime) -> bool:
         uow.deletions.add(DeletionRecord(request.id, now, digest, record, signed))
         uow.deadlines.replace_for(request.id, ())
         uow.requests.save(request)
+        # Signed originals render the request's data: they go with it.
+        uow.originals.erase_for(request.id)
         packages = _erase_evidence(ctx, uow, request.id, now)
         uow.commit()
     if packages:

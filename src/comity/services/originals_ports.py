@@ -55,6 +55,14 @@ class DocumentSigner(Protocol):
         ...
 
 
+class OriginalRecords(Protocol):
+    """The originals of a request, in the caller's unit of work."""
+
+    def erase_for(self, request_id: str) -> int:
+        """Delete the request's signed originals; how many there were."""
+        ...
+
+
 class OriginalArchive(Protocol):
     """Where signed originals stay, attached to their requests."""
 

@@ -16,6 +16,7 @@ from comity.domain.values import Side
 from comity.domain.workflow import Status
 from comity.services.data_protection_ports import DataAccessRepository, DeletionRecordRepository
 from comity.services.evidence_ports import PackageRepository
+from comity.services.originals_ports import OriginalRecords
 from comity.services.transport_ports import (
     EvidenceRepository,
     InboxRepository,
@@ -240,6 +241,9 @@ class UnitOfWork(Protocol):
 
     @property
     def packages(self) -> PackageRepository: ...
+
+    @property
+    def originals(self) -> OriginalRecords: ...
 
     def __enter__(self) -> Self: ...
 

@@ -6,7 +6,17 @@ commits each with its audit entry and backs it up with the request it belongs to
 
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, LargeBinary, String, Table, select
+from sqlalchemy import (
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    delete,
+    select,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from comity.domain.events import Event
@@ -80,3 +90,17 @@ class SQLOriginalArchive:
                 )
                 for row in rows
             ]
+
+
+class SQLOriginalRecords:
+    """The originals of a request inside a unit of work: erased with the request's data."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def erase_for(self, request_id: str) -> int:
+        """Delete the request's signed originals (they hold its data); how many went."""
+        result = self._session.execute(
+            delete(request_original).where(request_original.c.request_id == request_id)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)

@@ -21,6 +21,7 @@ from comity.store.data_protection_repositories import (
     SQLDeletionRecordRepository,
 )
 from comity.store.evidence_repositories import SQLPackageRepository
+from comity.store.originals import SQLOriginalRecords
 from comity.store.request_repository import SQLDeadlineRepository, SQLRequestRepository
 from comity.store.transport_repositories import (
     SQLEvidenceRepository,
@@ -53,6 +54,7 @@ class SQLAlchemyUnitOfWork:
         self.accesses = SQLDataAccessRepository(self.session)
         self.deletions = SQLDeletionRecordRepository(self.session)
         self.packages = SQLPackageRepository(self.session)
+        self.originals = SQLOriginalRecords(self.session)
         self._staged: list[Event] = []
         return self
 
