@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+
 import pytest
 
 TIERS = ("unit", "integration", "e2e", "browser")
+# The browser tier needs Debian's chromium on the PATH; CI sets COMITY_REQUIRE_BROWSER=1.
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+REQUIRED = os.environ.get("COMITY_REQUIRE_BROWSER") == "1"
+
+
+def pytest_report_header() -> str:
+    """One line saying whether the browser tier runs."""
+    if CHROMIUM:
+        return f"browser tier: chromium at {CHROMIUM}"
+    if REQUIRED:
+        return "browser tier: chromium is MISSING and COMITY_REQUIRE_BROWSER=1: its tests fail"
+    return "browser tier: skipped - no chromium on the PATH (apt install chromium)"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -9,24 +9,15 @@ Screenshots of each step go to ``COMITY_SCREENSHOTS`` (default ``.comity/screens
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-REQUIRED = os.environ.get("COMITY_REQUIRE_BROWSER") == "1"
+from tests.conftest import CHROMIUM, REQUIRED
+
 SCREENSHOTS = Path(os.environ.get("COMITY_SCREENSHOTS", ".comity/screenshots"))
-
-
-def pytest_report_header() -> str:
-    if CHROMIUM:
-        return f"browser tier: chromium at {CHROMIUM}"
-    if REQUIRED:
-        return "browser tier: chromium is MISSING and COMITY_REQUIRE_BROWSER=1: its tests fail"
-    return "browser tier: skipped - no chromium on the PATH (apt install chromium)"
 
 
 @pytest.fixture(scope="session")
