@@ -51,6 +51,7 @@ from comity.services.requests import load
 __all__ = [
     "PackageView",
     "append_custody",
+    "copy_custody",
     "erase_packages",
     "export_case",
     "for_request",
@@ -143,7 +144,7 @@ def seal_and_send(
         # Not recorded, so never to be sent: nothing of it may stay on disk.
         evidence.files.discard(Direction.OUTGOING, package_id)
         raise
-    _write_custody(ctx, package)
+    copy_custody(ctx, package)
     return get(ctx, actor=actor, package_id=package_id)
 
 
@@ -220,7 +221,7 @@ def open_file(
             file=entry.path,
         )
         uow.commit()
-    _write_custody(ctx, package)
+    copy_custody(ctx, package)
     stream = evidence.files.open_file(package.direction, package_id, path, evidence_directory(ctx))
     return entry, _guarded(ctx, package_id, stream)
 
@@ -249,7 +250,7 @@ def reverify(ctx: ServiceContext, *, actor: User, package_id: str) -> PackageVie
             digest=current.merkle_root,
         )
         uow.commit()
-    _write_custody(ctx, package)
+    copy_custody(ctx, package)
     return get(ctx, actor=actor, package_id=package_id)
 
 
@@ -291,7 +292,7 @@ def export_case(
         manifest = evidence.trust.stored_manifest(uow.packages.manifest(package_id))
         records = [entry.record for entry in uow.packages.custody(package_id)]
         uow.commit()
-    _write_custody(ctx, package)
+    copy_custody(ctx, package)
     return build_case_document(manifest, records)
 
 
@@ -325,7 +326,7 @@ def remove_files(ctx: ServiceContext, packages: Sequence[EvidencePackage]) -> No
     """Erase the chunks and keys of packages marked deleted; their chains stay beside them."""
     for package in packages:
         kit(ctx).files.delete(package.direction, package.package_id)
-        _write_custody(ctx, package)
+        copy_custody(ctx, package)
 
 
 def mark_broken(ctx: ServiceContext, package_id: str, error: DomainError) -> None:
@@ -352,7 +353,7 @@ def mark_broken(ctx: ServiceContext, package_id: str, error: DomainError) -> Non
         )
         uow.record(*package.events)
         uow.commit()
-    _write_custody(ctx, package)
+    copy_custody(ctx, package)
 
 
 def append_custody(
@@ -396,7 +397,7 @@ def evidence_directory(ctx: ServiceContext) -> Directory:
     return outgoing.federation(ctx).trust.current()
 
 
-def _write_custody(ctx: ServiceContext, package: EvidencePackage) -> None:
+def copy_custody(ctx: ServiceContext, package: EvidencePackage) -> None:
     """Copy the chain beside the package so that it travels with it when copied out."""
     with ctx.uow() as uow:
         tokens = [entry.token for entry in uow.packages.custody(package.package_id)]

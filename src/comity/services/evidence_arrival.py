@@ -38,7 +38,7 @@ from comity.domain.evidence_packages import (
 from comity.domain.requests import CooperationRequest
 from comity.services import outgoing
 from comity.services.context import ServiceContext
-from comity.services.evidence import append_custody, kit, node_actor
+from comity.services.evidence import append_custody, copy_custody, kit, node_actor
 from comity.services.evidence_ports import CustodyEntry
 from comity.services.ports import UnitOfWork
 
@@ -190,7 +190,7 @@ def complete(ctx: ServiceContext, *, sender_state: str, package_id: str) -> Arri
         uow.record(*package.events)
         arrival = _arrival(ctx, uow, package)
         uow.commit()
-    _write_custody(ctx, package_id)
+    copy_custody(ctx, package)
     return arrival
 
 
@@ -231,7 +231,7 @@ def _withhold(ctx: ServiceContext, package_id: str, error: DomainError) -> Arriv
         uow.record(*package.events)
         arrival = _arrival(ctx, uow, package)
         uow.commit()
-    _write_custody(ctx, package_id)
+    copy_custody(ctx, package)
     return arrival
 
 
@@ -251,12 +251,6 @@ def _arrival(ctx: ServiceContext, uow: UnitOfWork, package: EvidencePackage) -> 
         package.failure_code or "",
         package.failure_detail or "",
     )
-
-
-def _write_custody(ctx: ServiceContext, package_id: str) -> None:
-    with ctx.uow() as uow:
-        tokens = [entry.token for entry in uow.packages.custody(package_id)]
-    kit(ctx).files.write_custody(Direction.INCOMING, package_id, tokens)
 
 
 def _package_from(uow: UnitOfWork, package_id: str, sender_state: str) -> EvidencePackage:

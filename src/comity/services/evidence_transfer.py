@@ -24,7 +24,13 @@ from comity.domain.errors import CustodyBrokenError, DigestMismatchError, Domain
 from comity.domain.evidence_packages import Direction, EvidencePackage, PackageStatus
 from comity.services import outgoing
 from comity.services.context import ServiceContext
-from comity.services.evidence import append_custody, kit, mark_broken, node_actor
+from comity.services.evidence import (
+    append_custody,
+    copy_custody,
+    kit,
+    mark_broken,
+    node_actor,
+)
 from comity.services.evidence_ports import CustodyEntry, TransferAnswer
 
 __all__ = ["TransferRelay"]
@@ -214,8 +220,7 @@ class TransferRelay:
             uow.packages.save(current)
             uow.record(*current.events)
             uow.commit()
-            tokens = [entry.token for entry in uow.packages.custody(package.package_id)]
-        evidence.files.write_custody(Direction.OUTGOING, package.package_id, tokens)
+        copy_custody(ctx, current)
         return True
 
 
