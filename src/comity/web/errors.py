@@ -96,8 +96,23 @@ def problem(
     request: Request, *, status: int, code: str, title: str, detail: str, **extra: Any
 ) -> JSONResponse:
     """A problem+json response."""
+    return problem_at(
+        request.url.path, status=status, code=code, title=title, detail=detail, **extra
+    )
+
+
+def problem_at(
+    instance: str,
+    *,
+    status: int,
+    code: str,
+    detail: str,
+    title: str | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    """A problem+json response about ``instance`` (the title is the code unless given)."""
     body = problem_document(
-        status=status, code=code, title=title, detail=detail, instance=request.url.path, **extra
+        status=status, code=code, title=title or code, detail=detail, instance=instance, **extra
     )
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)

@@ -19,14 +19,14 @@ from comity import __version__
 from comity.bootstrap import Container
 from comity.domain import errors as domain
 from comity.domain.delivery import Stage
-from comity.services import incoming, outgoing
+from comity.services import incoming
 from comity.web.errors import (
     EDGE_STATUS,
-    PROBLEM_JSON,
     REFUSED_MESSAGE_STATUS,
-    problem_document,
+    problem_at,
     status_for,
 )
+from comity.web.federation_checks import read_bounded, verified_sender
 from comity.web.federation_evidence import install_evidence_routes
 
 log = logging.getLogger("comity.federation")
@@ -49,7 +49,7 @@ def create_federation_app(container: Container) -> FastAPI:
 
     @app.post(MESSAGES)
     async def receive(request: Request) -> JSONResponse:
-        body = await _bounded_body(request)
+        body = await read_bounded(request, MAX_ENVELOPE)
         if body is None:
             return _problem(
                 EDGE_STATUS["TOO_LARGE"], "TOO_LARGE", "the envelope is over the size limit"
@@ -66,28 +66,11 @@ def create_federation_app(container: Container) -> FastAPI:
     return app
 
 
-async def _bounded_body(request: Request) -> bytes | None:
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_ENVELOPE:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def _handle(container: Container, url: str, headers: dict[str, str], body: bytes) -> JSONResponse:
     ctx = container.services
     try:
-        directory = outgoing.trusted_directory(ctx, ctx.clock.now())
-        try:
-            call = container.check_call(url=url, headers=headers, body=body, directory=directory)
-        except domain.TrustError as error:
-            incoming.refuse(ctx, body, claimed_sender="unknown", error=error)
-            raise
-        incoming.check_replay(ctx, call.nonce)
-        reply = incoming.receive(ctx, body, transport_signer=call.state)
+        sender = verified_sender(container, url=url, headers=headers, body=body)
+        reply = incoming.receive(ctx, body, transport_signer=sender)
     except domain.DomainError as error:
         if not isinstance(error, domain.TrustStaleError):
             log.warning("refused a delivery: %s", error.code)
@@ -105,7 +88,4 @@ def _handle(container: Container, url: str, headers: dict[str, str], body: bytes
 
 
 def _problem(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
-    body = problem_document(
-        status=status, code=code, title=code, detail=detail, instance=MESSAGES, **extra
-    )
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+    return problem_at(MESSAGES, status=status, code=code, detail=detail, **extra)

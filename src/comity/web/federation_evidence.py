@@ -12,7 +12,6 @@ import base64
 import hashlib
 import logging
 from collections.abc import Callable
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -20,10 +19,11 @@ from starlette.concurrency import run_in_threadpool
 
 from comity.bootstrap import Container
 from comity.domain import errors as domain
-from comity.services import evidence_arrival, incoming, outgoing
+from comity.services import evidence_arrival
 from comity.services.context import ServiceContext
 from comity.services.evidence_arrival import Arrival
-from comity.web.errors import EDGE_STATUS, PROBLEM_JSON, problem_document, status_for
+from comity.web.errors import EDGE_STATUS, problem_at, status_for
+from comity.web.federation_checks import read_bounded, verified_sender
 
 log = logging.getLogger("comity.federation")
 
@@ -41,7 +41,7 @@ def install_evidence_routes(app: FastAPI, container: Container) -> None:
 
     @app.post(EVIDENCE + "/{package_id}")
     async def offer(package_id: str, request: Request) -> JSONResponse:
-        body = await _bounded_body(request, MAX_OFFER_BODY)
+        body = await read_bounded(request, MAX_OFFER_BODY)
 
         def handle(ctx: ServiceContext, sender: str, _digest: str) -> Arrival:
             return evidence_arrival.offer(
@@ -52,7 +52,7 @@ def install_evidence_routes(app: FastAPI, container: Container) -> None:
 
     @app.post(EVIDENCE + "/{package_id}/chunks/{index}")
     async def chunk(package_id: str, index: int, request: Request) -> JSONResponse:
-        body = await _bounded_body(request, MAX_CHUNK_BODY)
+        body = await read_bounded(request, MAX_CHUNK_BODY)
 
         def handle(ctx: ServiceContext, sender: str, digest: str) -> Arrival:
             return evidence_arrival.receive_chunk(
@@ -71,23 +71,12 @@ def install_evidence_routes(app: FastAPI, container: Container) -> None:
 
     @app.post(EVIDENCE + "/{package_id}/complete")
     async def complete(package_id: str, request: Request) -> JSONResponse:
-        body = await _bounded_body(request, MAX_OFFER_BODY)
+        body = await read_bounded(request, MAX_OFFER_BODY)
 
         def handle(ctx: ServiceContext, sender: str, _digest: str) -> Arrival:
             return evidence_arrival.complete(ctx, sender_state=sender, package_id=package_id)
 
         return await _call(container, request, body, handle)
-
-
-async def _bounded_body(request: Request, limit: int) -> bytes | None:
-    parts: list[bytes] = []
-    size = 0
-    async for part in request.stream():
-        size += len(part)
-        if size > limit:
-            return None
-        parts.append(part)
-    return b"".join(parts)
 
 
 async def _call(
@@ -100,7 +89,12 @@ async def _call(
 ) -> JSONResponse:
     path = request.url.path
     if body is None:
-        return _problem(path, EDGE_STATUS["TOO_LARGE"], "TOO_LARGE", "the body is over the limit")
+        return problem_at(
+            path,
+            status=EDGE_STATUS["TOO_LARGE"],
+            code="TOO_LARGE",
+            detail="the body is over the limit",
+        )
     headers = dict(request.headers.items())
     return await run_in_threadpool(
         _checked, container, str(request.url), headers, body, handle, replay_checked
@@ -119,20 +113,22 @@ def _checked(
     path = url.split("://", 1)[-1].partition("/")[2]
     try:
         digest = _check_content_digest(headers, body)
-        directory = outgoing.trusted_directory(ctx, ctx.clock.now())
-        try:
-            # The body was just compared with the Content-Digest the signature covers.
-            call = container.check_call(url=url, headers=headers, body=None, directory=directory)
-        except domain.TrustError as error:
-            incoming.refuse(ctx, body, claimed_sender="unknown", error=error)
-            raise
-        if replay_checked:
-            incoming.check_replay(ctx, call.nonce)
-        arrival = handle(ctx, call.state, digest)
+        # The body was just compared with the Content-Digest the signature covers.
+        sender = verified_sender(
+            container,
+            url=url,
+            headers=headers,
+            body=body,
+            digest_checked=True,
+            replay_checked=replay_checked,
+        )
+        arrival = handle(ctx, sender, digest)
     except domain.DomainError as error:
         if not isinstance(error, domain.TrustStaleError):
             log.warning("refused an evidence call: %s", error.code)
-        return _problem("/" + path, status_for(error), error.code, error.detail)
+        return problem_at(
+            "/" + path, status=status_for(error), code=error.code, detail=error.detail
+        )
     return JSONResponse(
         {
             "status": str(arrival.status),
@@ -162,10 +158,3 @@ def _check_content_digest(headers: dict[str, str], body: bytes) -> str:
                 )
             return actual.hex()
     raise domain.PolicyViolationError("the call carries no SHA-256 Content-Digest")
-
-
-def _problem(instance: str, status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
-    body = problem_document(
-        status=status, code=code, title=code, detail=detail, instance=instance, **extra
-    )
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
