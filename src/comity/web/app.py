@@ -86,6 +86,7 @@ def create_app(container: Container) -> FastAPI:
     # never from a CDN, because nodes run in closed networks.
     app.include_router(pages.router)
     app.state.catalogues = i18n.load_catalogues()
+    app.state.templates = pages.page_templates()
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
 
     app.add_middleware(SecurityHeadersMiddleware)

@@ -12,6 +12,7 @@ import errno
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -22,7 +23,7 @@ from pydantic import BaseModel, Field, StringConstraints
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from comity.domain.errors import FieldIssue, InvalidFieldsError, StorageFullError
-from comity.domain.evidence import AcquisitionRecord, check_path
+from comity.domain.evidence import AcquisitionRecord, FileEntry, check_path
 from comity.services import evidence as service
 from comity.services.evidence import PackageView
 from comity.web.api.schemas import ProblemOut
@@ -238,6 +239,11 @@ def open_evidence_file(
     entry, stream = service.open_file(
         ctx, actor=user, package_id=package_id, path=path, purpose_code=purpose
     )
+    return download(entry, stream)
+
+
+def download(entry: FileEntry, stream: Iterator[bytes]) -> StreamingResponse:
+    """An evidence file as an attachment, streamed as it is decrypted and checked."""
     return StreamingResponse(
         iterate_in_threadpool(stream),
         media_type="application/octet-stream",

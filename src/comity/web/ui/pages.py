@@ -12,21 +12,21 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from starlette.concurrency import iterate_in_threadpool
 
 from comity.domain.access import User
 from comity.domain.errors import (
     AuthenticationError,
     DomainError,
     InvalidCredentialsError,
-    NotFoundError,
+    PermissionDeniedError,
 )
 from comity.domain.values import Role
 from comity.services import data_protection, evidence, inbox, requests, users
 from comity.services.context import ServiceContext
 from comity.services.ports import RequestQuery
+from comity.web.api.evidence import download
 from comity.web.errors import status_for
 from comity.web.timeline import timeline_of
 from comity.web.ui import i18n, sessions
@@ -38,7 +38,11 @@ CSP = (
 )
 
 router = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=str(TEMPLATES))
+
+
+def page_templates() -> Jinja2Templates:
+    """The pages' template tree (built with the application, not at import)."""
+    return Jinja2Templates(directory=str(TEMPLATES))
 
 
 def _ctx(request: Request) -> ServiceContext:
@@ -49,6 +53,7 @@ def _ctx(request: Request) -> ServiceContext:
 def _page(request: Request, name: str, status: int = 200, **values: Any) -> HTMLResponse:
     language, chosen = i18n.pick(request)
     context = {**i18n.page_values(language, request.app.state.catalogues), **values}
+    templates: Jinja2Templates = request.app.state.templates
     response = templates.TemplateResponse(request, name, context, status_code=status)
     response.headers["Content-Security-Policy"] = CSP
     if chosen:
@@ -94,11 +99,11 @@ def login(
 ) -> Response:
     """Check the credentials; on success the session cookie and the dashboard."""
     if not sessions.login_csrf_valid(request, csrf_token):
-        return _login_page(request, "expired", 403)
+        return _login_page(request, "expired", status_for(PermissionDeniedError("csrf")))
     try:
         issued = users.sign_in(_ctx(request), username=username, password=password)
-    except InvalidCredentialsError:
-        return _login_page(request, "wrong", 401)
+    except InvalidCredentialsError as error:
+        return _login_page(request, "wrong", status_for(error))
     response = RedirectResponse("/", status_code=303)
     sessions.set_cookie(
         response, request, sessions.SESSION_COOKIE, issued.access_token, issued.expires_in
@@ -116,7 +121,8 @@ def logout(
     if session is None:
         return _to_login()
     if not sessions.csrf_valid(session, csrf_token):
-        return _page(request, "ui/error.html", 403, problem="form_expired")
+        refused = PermissionDeniedError("the form is not valid any more")
+        return _page(request, "ui/error.html", status_for(refused), problem="form_expired")
     users.sign_out(_ctx(request), token=session)
     response = _to_login()
     sessions.clear_cookie(response, request, sessions.SESSION_COOKIE)
@@ -188,18 +194,11 @@ def evidence_file(request: Request, package_id: str, path: str) -> Response:
         )
     except DomainError as error:
         return _problem(request, error)
-    safe = "".join(c if (c.isascii() and c.isalnum()) or c in "._-" else "_" for c in entry.path)
-    return StreamingResponse(
-        iterate_in_threadpool(stream),
-        media_type="application/octet-stream",
-        headers={
-            "Content-Length": str(entry.size),
-            "Content-Disposition": f'attachment; filename="{safe}"',
-        },
-    )
+    return download(entry, stream)
 
 
 def _problem(request: Request, error: DomainError) -> Response:
-    """The error page for a refused step; not found stays not found (no existence leak)."""
-    status = 404 if isinstance(error, NotFoundError) else status_for(error)
-    return _page(request, "ui/error.html", status, problem="refused", detail=error.detail)
+    """The error page for a refused step, with the status the API gives the same error."""
+    return _page(
+        request, "ui/error.html", status_for(error), problem="refused", detail=error.detail
+    )
