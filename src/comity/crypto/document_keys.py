@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from comity.crypto.tls import check_private_mode, write_private_key, write_public_file
+from comity.crypto.tls import check_private_mode, new_ca, write_private_key, write_public_file
 
 __all__ = [
     "DOC_CA_VALIDITY",
@@ -92,18 +92,18 @@ class DocumentKeyFiles:
         return key, leaf, ca
 
 
-def _usage(*, sign: bool) -> x509.KeyUsage:
-    return x509.KeyUsage(
-        digital_signature=sign,
-        content_commitment=sign,
-        key_encipherment=False,
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=not sign,
-        crl_sign=not sign,
-        encipher_only=False,
-        decipher_only=False,
-    )
+# The signing certificate signs documents and makes non-repudiable statements; nothing else.
+_SIGNING_USAGE = x509.KeyUsage(
+    digital_signature=True,
+    content_commitment=True,
+    key_encipherment=False,
+    data_encipherment=False,
+    key_agreement=False,
+    key_cert_sign=False,
+    crl_sign=False,
+    encipher_only=False,
+    decipher_only=False,
+)
 
 
 def create_document_key(
@@ -120,27 +120,14 @@ def create_document_key(
             raise FileExistsError(f"{path} already exists; refusing to replace a key")
     keys_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
 
-    ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name(
         [
             x509.NameAttribute(NameOID.ORGANIZATION_NAME, state_name[:64]),
             x509.NameAttribute(NameOID.COMMON_NAME, f"Comity {state} document CA"),
         ]
     )
-    ca_ski = x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key())
-    ca_cert = (
-        x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - _BACKDATE)
-        .not_valid_after(now + DOC_CA_VALIDITY)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(_usage(sign=False), critical=True)
-        .add_extension(ca_ski, critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
+    ca_key, ca_cert = new_ca(ca_name, now=now, validity=DOC_CA_VALIDITY)
+    ca_ski = ca_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
     key = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name(
         [
@@ -158,7 +145,7 @@ def create_document_key(
         .not_valid_before(now - _BACKDATE)
         .not_valid_after(now + DOC_SIGNING_VALIDITY)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(_usage(sign=True), critical=True)
+        .add_extension(_SIGNING_USAGE, critical=True)
         # This key signs documents and nothing else.
         .add_extension(x509.ExtendedKeyUsage([_DOCUMENT_SIGNING]), critical=False)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)

@@ -36,6 +36,7 @@ __all__ = [
     "client_name",
     "client_ssl_context",
     "create_tls_material",
+    "new_ca",
     "server_ssl_context",
     "write_ca_bundle",
     "write_private_key",
@@ -150,6 +151,45 @@ def _general_name(host: str) -> x509.GeneralName:
         return x509.DNSName(host)
 
 
+def new_ca(
+    name: x509.Name, *, now: datetime, validity: timedelta
+) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    """A new self-signed P-256 CA that may issue end-entity certificates only (path length
+    0: never another CA), with its key identifiers; valid from an hour before ``now``."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - _BACKDATE)
+        .not_valid_after(now + validity)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=False,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(ski, critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False
+        )
+        .sign(key, hashes.SHA256())
+    )
+    return key, cert
+
+
 def _leaf(
     *,
     ca_cert: x509.Certificate,
@@ -209,40 +249,7 @@ def create_tls_material(
     if not hostnames:
         raise ValueError("the server certificate needs at least one host name")
     files = TlsFiles.in_dir(keys_dir)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = _name(f"Comity {state} node TLS CA")
-    ca_ski = x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key())
-    ca_cert = (
-        x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - _BACKDATE)
-        .not_valid_after(now + CA_VALIDITY)
-        # path_length 0: this CA issues the node's own certificates, never another CA.
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=False,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(ca_ski, critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski),
-            critical=False,
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
+    ca_key, ca_cert = new_ca(_name(f"Comity {state} node TLS CA"), now=now, validity=CA_VALIDITY)
     server_key = ec.generate_private_key(ec.SECP256R1())
     server_cert = _leaf(
         ca_cert=ca_cert,
