@@ -11,7 +11,6 @@ import json
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +18,12 @@ import pytest
 from typer.testing import CliRunner
 
 from comity.cli.main import app
-from comity.crypto.custody import CUSTODY_FILE, append_custody_file, read_custody_file, sign_record
+from comity.crypto.custody import CUSTODY_FILE, read_custody_file
 from comity.crypto.keys import load_node_keys
 from comity.domain.case_uco import CASE_VERSION
-from comity.domain.custody import CustodyAction, next_record
 from comity.federation_setup import evidence_custody
 from tests.federation_harness import create_network, node_settings
+from tests.integration.test_evidence_custody import receive_and_open
 
 CASE_VALIDATE = Path(sys.executable).parent / "case_validate"
 runner = CliRunner()
@@ -70,29 +69,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
     manifest, (sealed,) = evidence_custody(states["XB"], pkg)
     keys = load_node_keys(states["XB"].data_dir / "keys", "XB")
     (token,) = read_custody_file(pkg)
-    received = next_record(
-        token,
-        sealed,
-        package_id=manifest.package_id,
-        action=CustodyAction.RECEIVED,
-        actor="node:XB",
-        at=datetime.now(UTC),
-        place="XB",
-        digest=manifest.merkle_root,
-    )
-    append_custody_file(pkg, received_token := sign_record(received, keys))
-    opened = next_record(
-        received_token,
-        received,
-        package_id=manifest.package_id,
-        action=CustodyAction.OPENED,
-        actor="user-7",
-        at=datetime.now(UTC),
-        place="XB",
-        digest=manifest.file("mailbox.mbox").sha256,
-        file="mailbox.mbox",
-    )
-    append_custody_file(pkg, sign_record(opened, keys))
+    receive_and_open(pkg, keys, manifest, sealed, token, actor="user-7", file="mailbox.mbox")
     out_file = tmp / "package.jsonld"
     code, out, err = run(
         "evidence", "export-case", str(pkg), "--dir", str(states["XB"].data_dir),

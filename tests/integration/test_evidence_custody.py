@@ -37,7 +37,7 @@ from comity.domain.errors import (
     SignatureInvalidError,
     SignerUntrustedError,
 )
-from comity.domain.evidence import AcquisitionRecord
+from comity.domain.evidence import AcquisitionRecord, Manifest
 from tests.federation_harness import create_network, node_settings
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -302,29 +302,7 @@ def test_seal_starts_the_chain_and_verify_prints_it(network: Network) -> None:
 
     # XB receives the package and opens its file: two records signed by XB's node.
     keys = load_node_keys(states["XB"].data_dir / "keys", "XB")
-    received = next_record(
-        token,
-        sealed,
-        package_id=manifest.package_id,
-        action=CustodyAction.RECEIVED,
-        actor="node:XB",
-        at=datetime.now(UTC),
-        place="XB",
-        digest=manifest.merkle_root,
-    )
-    append_custody_file(pkg, received_token := sign_record(received, keys))
-    opened = next_record(
-        received_token,
-        received,
-        package_id=manifest.package_id,
-        action=CustodyAction.OPENED,
-        actor="user-42",
-        at=datetime.now(UTC),
-        place="XB",
-        digest=manifest.files[0].sha256,
-        file="a.bin",
-    )
-    append_custody_file(pkg, sign_record(opened, keys))
+    receive_and_open(pkg, keys, manifest, sealed, token, actor="user-42", file="a.bin")
     code, out, err = run("evidence", "verify", str(pkg), "--dir", xb)
     assert code == 0, out + err
     assert "Custody chain: 3 record(s), unbroken." in out
@@ -401,3 +379,39 @@ def test_a_manifest_signed_by_another_state_than_its_sender_is_untrusted(
     directory = federation_setup.verified_directory(states["XA"]).directory
     with pytest.raises(SignerUntrustedError, match="signed by XB, not its sender"):
         verify_custody_for_node(pkg, directory=directory)
+
+
+def receive_and_open(
+    pkg: Path,
+    keys: NodeKeys,
+    manifest: Manifest,
+    sealed: CustodyRecord,
+    token: str,
+    *,
+    actor: str,
+    file: str,
+) -> None:
+    """The receiving node XB appends ``received`` and ``opened`` (of ``file``) to the chain."""
+    received = next_record(
+        token,
+        sealed,
+        package_id=manifest.package_id,
+        action=CustodyAction.RECEIVED,
+        actor="node:XB",
+        at=datetime.now(UTC),
+        place="XB",
+        digest=manifest.merkle_root,
+    )
+    append_custody_file(pkg, received_token := sign_record(received, keys))
+    opened = next_record(
+        received_token,
+        received,
+        package_id=manifest.package_id,
+        action=CustodyAction.OPENED,
+        actor=actor,
+        at=datetime.now(UTC),
+        place="XB",
+        digest=manifest.file(file).sha256,
+        file=file,
+    )
+    append_custody_file(pkg, sign_record(opened, keys))

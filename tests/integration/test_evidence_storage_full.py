@@ -27,6 +27,7 @@ from tests.integration.test_evidence_transfer import (
     CountingPeers,
     a_file,
     actions,
+    chunk_of,
     exchanged,
     in_process,
     read_all,
@@ -86,7 +87,7 @@ def test_a_full_disk_on_the_receiver_holds_the_transfer_until_space_returns(
         xa.ctx.federation.trust.current().state("XA"),  # type: ignore[union-attr]
         package_id,
         max(held) + 1,
-        kit_chunk(xb, package_id, max(held) + 1),
+        chunk_of(xb, package_id, max(held) + 1),
     )
     assert answer.code == StorageFullError.code
     assert not list((small_volume / "incoming" / package_id / "chunks").glob(".*"))
@@ -98,9 +99,3 @@ def test_a_full_disk_on_the_receiver_holds_the_transfer_until_space_returns(
     assert actions(xb, package_id)[-3:] == ["received", "verified", "stored"]
     got = read_all(xa, package_id, "disk.img")
     assert hashlib.sha256(got).digest() == hashlib.sha256(image.read_bytes()).digest()
-
-
-def kit_chunk(node: FedNode, package_id: str, index: int) -> bytes:
-    kit = node.ctx.evidence
-    assert kit is not None
-    return kit.files.read_chunk(package_id, index)

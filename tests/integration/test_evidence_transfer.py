@@ -229,7 +229,7 @@ def _offered(nodes: dict[str, FedNode], tmp_path: Path, chunks: int = 4) -> tupl
     return package_id, in_process(xb)
 
 
-def _chunk(node: FedNode, package_id: str, index: int) -> bytes:
+def chunk_of(node: FedNode, package_id: str, index: int) -> bytes:
     kit = node.ctx.evidence
     assert kit is not None
     return kit.files.read_chunk(package_id, index)
@@ -243,21 +243,21 @@ def test_chunks_are_checked_on_arrival_and_accepted_once(
     entry = xa.ctx.federation.trust.current().state("XA")  # type: ignore[union-attr]
 
     # Out of order, and the same chunk twice: held once.
-    assert peers.put_chunk(entry, package_id, 2, _chunk(xb, package_id, 2)).held == {2}
-    again = peers.put_chunk(entry, package_id, 2, _chunk(xb, package_id, 2))
+    assert peers.put_chunk(entry, package_id, 2, chunk_of(xb, package_id, 2)).held == {2}
+    again = peers.put_chunk(entry, package_id, 2, chunk_of(xb, package_id, 2))
     assert again.outcome == "ok" and again.held == {2}
     # A chunk under another index, a truncated chunk, garbage: DIGEST_MISMATCH, not stored.
-    for index, data in ((1, _chunk(xb, package_id, 0)), (0, _chunk(xb, package_id, 0)[:-1])):
+    for index, data in ((1, chunk_of(xb, package_id, 0)), (0, chunk_of(xb, package_id, 0)[:-1])):
         refused = peers.put_chunk(entry, package_id, index, data)
         assert refused.outcome == "retry" and refused.code == DigestMismatchError.code
     # An index the manifest does not have.
-    beyond = peers.put_chunk(entry, package_id, 9, _chunk(xb, package_id, 0))
+    beyond = peers.put_chunk(entry, package_id, 9, chunk_of(xb, package_id, 0))
     assert beyond.code == DigestMismatchError.code
     # A body damaged on the way (after it was signed): sent again, never stored.
     damaged = peers.evidence(
         "XA",
         f"/{package_id}/chunks/0",
-        _chunk(xb, package_id, 0),
+        chunk_of(xb, package_id, 0),
         "application/octet-stream",
         tamper=lambda body: bytes([body[0] ^ 1]) + body[1:],
     )
@@ -282,7 +282,7 @@ def test_a_chunk_altered_on_the_receivers_disk_withholds_the_package_on_both_sid
     package_id, peers = _offered(nodes, tmp_path)
     entry = xa.ctx.federation.trust.current().state("XA")  # type: ignore[union-attr]
     for index in range(4):
-        peers.put_chunk(entry, package_id, index, _chunk(xb, package_id, index))
+        peers.put_chunk(entry, package_id, index, chunk_of(xb, package_id, index))
     kit = xa.ctx.evidence
     assert kit is not None
     stored = kit.files.location(Direction.INCOMING, package_id) / CHUNKS_DIR / chunk_file_name(3)
