@@ -15,7 +15,7 @@ from tests.integration.conftest import Node
 from tests.integration.test_data_protection import draft
 from tests.integration.test_evidence_api import client, login, upload
 from tests.integration.test_evidence_transfer import exchanged, small_chunks
-from tests.integration.test_web_sessions import sign_in
+from tests.web_pages import sign_in
 
 SCRIPT = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 

@@ -3,32 +3,13 @@ session cookie, dashboard by authority, sign-out that ends the session at once, 
 
 from __future__ import annotations
 
-import re
-
 from starlette.testclient import TestClient
 
 from comity.web.app import create_app
 from comity.web.ui.sessions import LOGIN_CSRF_COOKIE, SESSION_COOKIE
 from tests.integration.conftest import PASSWORD, Node
 from tests.integration.test_data_protection import draft
-
-
-def csrf_of(page: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert found is not None, page
-    return found.group(1)
-
-
-def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> TestClient:
-    form = client.get("/login")
-    assert form.status_code == 200
-    answer = client.post(
-        "/login",
-        data={"username": username, "password": password, "csrf_token": csrf_of(form.text)},
-        follow_redirects=False,
-    )
-    assert answer.status_code == 303, answer.text
-    return client
+from tests.web_pages import csrf_of, sign_in
 
 
 def test_sign_in_sets_a_strict_cookie_and_the_dashboard_shows_the_authoritys_work(
@@ -49,7 +30,7 @@ def test_sign_in_sets_a_strict_cookie_and_the_dashboard_shows_the_authoritys_wor
         assert "SameSite=strict" in cookie or "samesite=strict" in cookie.lower()
         page = browser.get("/")
         assert page.status_code == 200
-        assert created["reference"] in page.text and "drafter (drafter)" in page.text
+        assert created["reference"] in page.text and "drafter (Drafter)" in page.text
         assert '<html lang="en" dir="ltr">' in page.text
 
 

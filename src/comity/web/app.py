@@ -26,7 +26,19 @@ from comity.web.api import (
 )
 from comity.web.api.schemas import ProblemOut
 from comity.web.limits import BodyLimitMiddleware, SecurityHeadersMiddleware
-from comity.web.ui import i18n, pages
+from comity.web.ui import (
+    approval,
+    desk,
+    dpo,
+    drafting,
+    evidence_upload,
+    i18n,
+    incoming,
+    page,
+    pages,
+    search,
+)
+from comity.web.ui import directory as directory_pages
 
 API = "/api/v1"
 STATIC = Path(__file__).parent / "static"
@@ -84,9 +96,21 @@ def create_app(container: Container) -> FastAPI:
 
     # The officers' pages (sign-in, dashboard) and their own scripts and styles: vendored,
     # never from a CDN, because nodes run in closed networks.
-    app.include_router(pages.router)
+    for area in (
+        pages,
+        drafting,
+        approval,
+        incoming,
+        desk,
+        evidence_upload,
+        search,
+        directory_pages,
+        dpo,
+    ):
+        app.include_router(area.router)
+    page.install(app)
     app.state.catalogues = i18n.load_catalogues()
-    app.state.templates = pages.page_templates()
+    app.state.templates = page.page_templates()
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
 
     app.add_middleware(SecurityHeadersMiddleware)

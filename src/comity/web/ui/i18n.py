@@ -52,6 +52,45 @@ LANGUAGES: Mapping[str, Language] = {
 }
 
 
+def N_(text: str) -> str:  # noqa: N802 - the name gettext tools look for
+    """Mark ``text`` for extraction into the catalogues; it is translated where shown."""
+    return text
+
+
+#: How a status reads to an officer (the key is the status code the API uses).
+STATUS_LABELS: Mapping[str, str] = {
+    "draft": N_("Draft"),
+    "awaiting_approval": N_("Awaiting approval"),
+    "approved": N_("Approved"),
+    "sent": N_("Sent"),
+    "received": N_("Received"),
+    "registered": N_("Registered"),
+    "under_assessment": N_("Under assessment"),
+    "more_info_requested": N_("More information requested"),
+    "info_supplied": N_("Information supplied"),
+    "accepted": N_("Accepted"),
+    "accepted_in_part": N_("Accepted in part"),
+    "postponed": N_("Postponed"),
+    "conditions_proposed": N_("Conditions proposed"),
+    "refused": N_("Refused"),
+    "in_execution": N_("In execution"),
+    "executed": N_("Executed"),
+    "closed": N_("Closed"),
+    "withdrawn": N_("Withdrawn"),
+    "expired": N_("Expired"),
+}
+
+#: How a role reads to an officer.
+ROLE_LABELS: Mapping[str, str] = {
+    "drafter": N_("Drafter"),
+    "approver": N_("Approver"),
+    "executor": N_("Executor"),
+    "duty_officer": N_("Duty officer"),
+    "dpo": N_("Data protection officer"),
+    "admin": N_("Administrator"),
+}
+
+
 def load_catalogues(locale_dir: Path = LOCALE_DIR) -> dict[str, NullTranslations]:
     """Every language's translations (English and missing catalogues fall back to the
     source text)."""
@@ -96,8 +135,20 @@ def page_values(
         return format_datetime(moment, "medium", tzinfo=None, locale=locale)
 
     gettext: Callable[[str], str] = translations.gettext
+
+    def status_label(status: str) -> str:
+        return gettext(STATUS_LABELS.get(str(status), str(status)))
+
+    def role_label(role: str) -> str:
+        return gettext(ROLE_LABELS.get(str(role), str(role)))
+
     return {
         "_": gettext,
+        # Text from the catalogue of forms of cooperation (titles, summaries, field labels):
+        # translated where the catalogue's own translations have it, else the English text.
+        "cat": gettext,
+        "status_label": status_label,
+        "role_label": role_label,
         "ngettext": translations.ngettext,
         "when": when,
         "lang": language.code,

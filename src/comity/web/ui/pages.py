@@ -1,91 +1,55 @@
-"""Pages of the officers' web application: sign-in, sign-out and the dashboard.
-
-Every page works without JavaScript (htmx only enhances), answers with a strict
-Content-Security-Policy (scripts and styles from this node only), and escapes everything it
-shows: text in a request may come from another State's node.
-"""
+"""Pages of the officers' web application: sign-in, sign-out, the dashboard, a request's
+page and evidence downloads. The other areas (drafting, approval, incoming, the 24/7 desk,
+evidence upload, directory and DPO) have their own modules beside this one."""
 
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
-from typing import Annotated, Any
+from datetime import timedelta
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 
-from comity.domain.access import User
-from comity.domain.errors import (
-    AuthenticationError,
-    DomainError,
-    InvalidCredentialsError,
-    PermissionDeniedError,
-)
-from comity.domain.values import Role
+from comity.domain.errors import DomainError, InvalidCredentialsError
 from comity.services import data_protection, evidence, inbox, requests, users
-from comity.services.context import ServiceContext
 from comity.services.ports import RequestQuery
 from comity.web.api.evidence import download
 from comity.web.errors import status_for
 from comity.web.timeline import timeline_of
-from comity.web.ui import i18n, sessions
-
-TEMPLATES = Path(__file__).parent.parent / "templates"
-CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-)
+from comity.web.ui import sessions
+from comity.web.ui.page import FormExpiredError, FormOfficer, SignedIn, current_officer, refused
+from comity.web.ui.page import render as _render
+from comity.web.ui.page import services as _ctx
 
 router = APIRouter(include_in_schema=False)
 
-
-def page_templates() -> Jinja2Templates:
-    """The pages' template tree (built with the application, not at import)."""
-    return Jinja2Templates(directory=str(TEMPLATES))
+# Deadlines falling due within this many days are shown on the dashboard.
+DEADLINE_HORIZON = timedelta(days=7)
 
 
-def _ctx(request: Request) -> ServiceContext:
-    context: ServiceContext = request.app.state.container.services
-    return context
-
-
-def _page(request: Request, name: str, status: int = 200, **values: Any) -> HTMLResponse:
-    language, chosen = i18n.pick(request)
-    context = {**i18n.page_values(language, request.app.state.catalogues), **values}
-    templates: Jinja2Templates = request.app.state.templates
-    response = templates.TemplateResponse(request, name, context, status_code=status)
-    response.headers["Content-Security-Policy"] = CSP
-    if chosen:
-        sessions.set_cookie(response, request, i18n.LANGUAGE_COOKIE, language.code, 365 * 24 * 3600)
-    return response
-
-
-def _signed_in(request: Request) -> tuple[User, str] | None:
-    token = sessions.session_token(request)
-    if token is None:
-        return None
-    try:
-        return users.authenticate(_ctx(request), token=token), token
-    except AuthenticationError:
-        return None
-
-
-def _to_login() -> RedirectResponse:
-    return RedirectResponse("/login", status_code=303)
+def _back_to(target: str | None) -> str:
+    """Where to go after sign-in: a path on this node only (never another site)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request) -> Response:
+def login_form(request: Request, next: str | None = None) -> Response:
     """The sign-in form."""
-    if _signed_in(request) is not None:
-        return RedirectResponse("/", status_code=303)
-    return _login_page(request)
+    if current_officer(request) is not None:
+        return RedirectResponse(_back_to(next), status_code=303)
+    return _login_page(request, back_to=_back_to(next))
 
 
-def _login_page(request: Request, error: str = "", status: int = 200) -> Response:
+def _login_page(
+    request: Request, error: str = "", status: int = 200, back_to: str = "/"
+) -> Response:
     token = sessions.new_login_csrf()
-    response = _page(request, "ui/login.html", status, csrf_token=token, error=error)
+    response = _render(
+        request, "ui/login.html", None, status, csrf_token=token, error=error, back_to=back_to
+    )
     sessions.set_cookie(response, request, sessions.LOGIN_CSRF_COOKIE, token, 600)
     return response
 
@@ -96,15 +60,18 @@ def login(
     username: Annotated[str, Form(max_length=200)] = "",
     password: Annotated[str, Form(max_length=1000)] = "",
     csrf_token: Annotated[str | None, Form(max_length=200)] = None,
+    back_to: Annotated[str, Form(max_length=500)] = "/",
 ) -> Response:
-    """Check the credentials; on success the session cookie and the dashboard."""
+    """Check the credentials; on success the session cookie and the page asked for."""
+    target = _back_to(back_to)
     if not sessions.login_csrf_valid(request, csrf_token):
-        return _login_page(request, "expired", status_for(PermissionDeniedError("csrf")))
+        expired = status_for(FormExpiredError("csrf"))
+        return _login_page(request, "expired", expired, back_to=target)
     try:
         issued = users.sign_in(_ctx(request), username=username, password=password)
     except InvalidCredentialsError as error:
-        return _login_page(request, "wrong", status_for(error))
-    response = RedirectResponse("/", status_code=303)
+        return _login_page(request, "wrong", status_for(error), back_to=target)
+    response = RedirectResponse(target, status_code=303)
     sessions.set_cookie(
         response, request, sessions.SESSION_COOKIE, issued.access_token, issued.expires_in
     )
@@ -113,68 +80,52 @@ def login(
 
 
 @router.post("/logout")
-def logout(
-    request: Request, csrf_token: Annotated[str | None, Form(max_length=200)] = None
-) -> Response:
+def logout(request: Request, officer: FormOfficer) -> Response:
     """End the session (refused without the session's CSRF token)."""
-    session = sessions.session_token(request)
-    if session is None:
-        return _to_login()
-    if not sessions.csrf_valid(session, csrf_token):
-        refused = PermissionDeniedError("the form is not valid any more")
-        return _page(request, "ui/error.html", status_for(refused), problem="form_expired")
-    users.sign_out(_ctx(request), token=session)
-    response = _to_login()
+    users.sign_out(_ctx(request), token=officer.session)
+    response = RedirectResponse("/login", status_code=303)
     sessions.clear_cookie(response, request, sessions.SESSION_COOKIE)
     return response
 
 
 @router.get("/", response_class=HTMLResponse)
-def dashboard(request: Request) -> Response:
-    """What waits for the signed-in officer: incoming requests, own requests, counters."""
-    signed = _signed_in(request)
-    if signed is None:
-        return _to_login()
-    user, session = signed
+def dashboard(request: Request, officer: SignedIn) -> Response:
+    """What waits for the signed-in officer: incoming requests, own requests, deadlines and
+    counters by status."""
     ctx = _ctx(request)
+    user = officer.user
     mine = requests.find(ctx, actor=user, query=RequestQuery(authority_id=user.authority_id))
     waiting = inbox.inbox(ctx, actor=user, limit=20)
     counts = Counter(str(view.request.status) for view in mine)
-    return _page(
+    due = requests.deadlines_due(
+        ctx, actor=user, before=ctx.clock.now() + DEADLINE_HORIZON, limit=20
+    )
+    return _render(
         request,
         "ui/dashboard.html",
-        user=user,
-        roles=sorted(str(role) for role in user.roles),
-        is_duty=user.has(Role.DUTY_OFFICER),
-        csrf_token=sessions.csrf_for(session),
+        officer,
         requests=[view.request for view in mine[:20]],
         inbox=waiting,
         counts=sorted(counts.items()),
+        deadlines=due,
     )
 
 
 @router.get("/requests/{request_id}", response_class=HTMLResponse)
-def request_page(request: Request, request_id: str) -> Response:
+def request_page(request: Request, request_id: str, officer: SignedIn) -> Response:
     """One request: its particulars, its evidence packages and its whole timeline.
 
     Opening the page is a reading of the request's data, like the API's: under its purpose,
     until its retention date, recorded in the DPO's register."""
-    signed = _signed_in(request)
-    if signed is None:
-        return _to_login()
-    user, session = signed
     ctx = _ctx(request)
     try:
-        view = data_protection.read(ctx, actor=user, request_id=request_id)
+        view = data_protection.read(ctx, actor=officer.user, request_id=request_id)
     except DomainError as error:
-        return _problem(request, error)
-    return _page(
+        return refused(request, officer, error)
+    return _render(
         request,
         "ui/request.html",
-        user=user,
-        roles=sorted(str(role) for role in user.roles),
-        is_duty=user.has(Role.DUTY_OFFICER),
-        csrf_token=sessions.csrf_for(session),
+        officer,
         item=view.request,
         fields=sorted(view.request.fields.items()),
         timeline=timeline_of(view),
@@ -183,22 +134,12 @@ def request_page(request: Request, request_id: str) -> Response:
 
 
 @router.get("/evidence/{package_id}/files/{path:path}")
-def evidence_file(request: Request, package_id: str, path: str) -> Response:
+def evidence_file(request: Request, package_id: str, path: str, officer: SignedIn) -> Response:
     """Download one evidence file as its checked plaintext (the same rules as the API)."""
-    signed = _signed_in(request)
-    if signed is None:
-        return _to_login()
     try:
         entry, stream = evidence.open_file(
-            _ctx(request), actor=signed[0], package_id=package_id, path=path
+            _ctx(request), actor=officer.user, package_id=package_id, path=path
         )
     except DomainError as error:
-        return _problem(request, error)
+        return refused(request, officer, error)
     return download(entry, stream)
-
-
-def _problem(request: Request, error: DomainError) -> Response:
-    """The error page for a refused step, with the status the API gives the same error."""
-    return _page(
-        request, "ui/error.html", status_for(error), problem="refused", detail=error.detail
-    )

@@ -1,0 +1,169 @@
+"""What every officers' page shares: the signed-in officer, CSRF checks and rendering.
+
+A page route takes ``officer: SignedIn`` (any unsafe one ``officer: FormOfficer``, which also
+checks the form's CSRF token) and answers with ``render``. Without a valid session the
+browser is sent to the sign-in page and comes back afterwards; a form without its token is
+refused with a page that says so. Every page is rendered with a strict
+Content-Security-Policy (scripts and styles from this node only) and escapes everything it
+shows: text in a request may come from another State's node.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+from comity.domain.access import User
+from comity.domain.errors import AuthenticationError, DomainError, PermissionDeniedError
+from comity.domain.values import Role
+from comity.services import users
+from comity.services.context import ServiceContext
+from comity.web.errors import status_for
+from comity.web.ui import i18n, sessions
+
+TEMPLATES = Path(__file__).parent.parent / "templates"
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+@dataclass(frozen=True)
+class Officer:
+    """The signed-in user of a page, with the session the page's forms are bound to."""
+
+    user: User
+    session: str
+
+    @property
+    def csrf_token(self) -> str:
+        """The token every form of this session carries."""
+        return sessions.csrf_for(self.session)
+
+    @property
+    def roles(self) -> list[str]:
+        return sorted(str(role) for role in self.user.roles)
+
+    def has(self, role: Role) -> bool:
+        return self.user.has(role)
+
+
+class SignInRequiredError(Exception):
+    """The page needs a signed-in officer and the browser has no valid session."""
+
+    def __init__(self, back_to: str) -> None:
+        super().__init__(back_to)
+        self.back_to = back_to
+
+
+class FormExpiredError(PermissionDeniedError):
+    """An unsafe request came without this session's CSRF token (or with another's)."""
+
+    code = "CSRF_INVALID"
+
+
+def page_templates() -> Jinja2Templates:
+    """The pages' template tree (built with the application, not at import)."""
+    return Jinja2Templates(directory=str(TEMPLATES))
+
+
+def services(request: Request) -> ServiceContext:
+    """The node's services, as the composition root wired them."""
+    context: ServiceContext = request.app.state.container.services
+    return context
+
+
+def current_officer(request: Request) -> Officer | None:
+    """The officer the session cookie names, if it is still valid."""
+    token = sessions.session_token(request)
+    if token is None:
+        return None
+    try:
+        return Officer(users.authenticate(services(request), token=token), token)
+    except AuthenticationError:
+        return None
+
+
+def _officer(request: Request) -> Officer:
+    found = current_officer(request)
+    if found is None:
+        raise SignInRequiredError(request.url.path)
+    return found
+
+
+async def _form_officer(request: Request) -> Officer:
+    """The officer of an unsafe request whose form carries the session's CSRF token (the
+    form is parsed once here; Starlette keeps it for the route's own ``Form`` values)."""
+    found = _officer(request)
+    form = await request.form()
+    submitted = form.get(sessions.CSRF_FIELD)
+    if not isinstance(submitted, str) or not sessions.csrf_valid(found.session, submitted):
+        raise FormExpiredError("the form is not valid any more: open the page again")
+    return found
+
+
+SignedIn = Annotated[Officer, Depends(_officer)]
+FormOfficer = Annotated[Officer, Depends(_form_officer)]
+
+
+def render(
+    request: Request,
+    name: str,
+    officer: Officer | None = None,
+    status: int = 200,
+    **values: Any,
+) -> HTMLResponse:
+    """Render template ``name`` in the page's language, with the navigation of ``officer``."""
+    language, chosen = i18n.pick(request)
+    context = {
+        **i18n.page_values(language, request.app.state.catalogues),
+        "officer": officer,
+        "path": request.url.path,
+        **values,
+    }
+    templates: Jinja2Templates = request.app.state.templates
+    response = templates.TemplateResponse(request, name, context, status_code=status)
+    response.headers["Content-Security-Policy"] = CSP
+    if chosen:
+        sessions.set_cookie(response, request, i18n.LANGUAGE_COOKIE, language.code, 365 * 24 * 3600)
+    return response
+
+
+def refused(request: Request, officer: Officer | None, error: DomainError) -> HTMLResponse:
+    """The error page for a refused step, with the status the API gives the same error."""
+    return render(
+        request,
+        "ui/error.html",
+        officer,
+        status_for(error),
+        problem="form_expired" if isinstance(error, FormExpiredError) else "refused",
+        code=error.code,
+        detail=error.detail,
+    )
+
+
+def is_htmx(request: Request) -> bool:
+    """True when htmx asked for a fragment (the page without JavaScript gets the whole)."""
+    return request.headers.get("HX-Request") == "true"
+
+
+def install(app: FastAPI) -> None:
+    """Answer a page without a session by the sign-in page, and an expired form by a page
+    that says so (the API's problem+json handlers stay for everything else)."""
+
+    @app.exception_handler(SignInRequiredError)
+    def _sign_in(_request: Request, error: SignInRequiredError) -> RedirectResponse:
+        target = "/login"
+        if error.back_to not in ("", "/"):
+            target += "?next=" + quote(error.back_to, safe="")
+        return RedirectResponse(target, status_code=303)
+
+    @app.exception_handler(FormExpiredError)
+    def _expired(request: Request, error: FormExpiredError) -> HTMLResponse:
+        return refused(request, current_officer(request), error)
