@@ -142,6 +142,11 @@ def page_values(
     def role_label(role: str) -> str:
         return gettext(ROLE_LABELS.get(str(role), str(role)))
 
+    def enum_label(code: str) -> str:
+        # A catalogue value (``take_evidence_statements``) reads as words; the catalogue's
+        # translations hold the words in each language.
+        return gettext(str(code).replace("_", " ").capitalize())
+
     return {
         "_": gettext,
         # Text from the catalogue of forms of cooperation (titles, summaries, field labels):
@@ -149,6 +154,7 @@ def page_values(
         "cat": gettext,
         "status_label": status_label,
         "role_label": role_label,
+        "enum_label": enum_label,
         "ngettext": translations.ngettext,
         "when": when,
         "lang": language.code,
