@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -95,6 +95,10 @@ class RequestRepository(Protocol):
 
     def find(self, query: RequestQuery) -> Sequence[CooperationRequest]:
         """Requests matching ``query``, most recently changed first."""
+        ...
+
+    def count_by_status(self, authority_id: str) -> Mapping[Status, int]:
+        """How many of the authority's requests are in each status (absent: none)."""
         ...
 
     def by_exchange(self, requesting_state: str, exchange_id: str) -> CooperationRequest | None:

@@ -285,6 +285,14 @@ def find(ctx: ServiceContext, *, actor: User, query: RequestQuery) -> list[Reque
         return [_view(ctx, request, ctx.catalogue.type(request.type_code)) for request in found]
 
 
+def status_counts(ctx: ServiceContext, *, actor: User) -> Mapping[Status, int]:
+    """How many of the actor's authority's requests are in each status."""
+    if not can_see(actor, actor.authority_id):
+        return {}
+    with ctx.uow() as uow:
+        return uow.requests.count_by_status(actor.authority_id)
+
+
 def deadlines_due(
     ctx: ServiceContext, *, actor: User, before: datetime, limit: int = 200
 ) -> Sequence[Deadline]:

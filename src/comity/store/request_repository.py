@@ -120,6 +120,15 @@ class SQLRequestRepository:
         rows = self._session.execute(statement).mappings().all()
         return self._hydrate(rows)
 
+    def count_by_status(self, authority_id: str) -> dict[Status, int]:
+        table = cooperation_request
+        rows = self._session.execute(
+            select(table.c.status, func.count())
+            .where(table.c.authority_id == authority_id)
+            .group_by(table.c.status)
+        ).all()
+        return {Status(status): int(count) for status, count in rows}
+
     def _hydrate(self, rows: Sequence[RowMapping]) -> list[CooperationRequest]:
         """Requests from their rows, with every history loaded in one query (not one each)."""
         histories: dict[str, list[HistoryEntry]] = {row["id"]: [] for row in rows}

@@ -10,9 +10,10 @@ shows: text in a request may come from another State's node.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Request
@@ -121,8 +122,18 @@ def render(
 ) -> HTMLResponse:
     """Render template ``name`` in the page's language, with the navigation of ``officer``."""
     language, chosen = i18n.pick(request)
+    translated = i18n.page_values(language, request.app.state.catalogues)
+    catalogue = services(request).catalogue
+    cat = cast(Callable[[str], str], translated["cat"])
+
+    def type_title(code: str) -> str:
+        """A form of cooperation's title in the page's language (its code if unknown)."""
+        known = catalogue.types.get(code)
+        return cat(known.title) if known is not None else code
+
     context = {
-        **i18n.page_values(language, request.app.state.catalogues),
+        **translated,
+        "type_title": type_title,
         "officer": officer,
         "path": request.url.path,
         **values,

@@ -4,7 +4,6 @@ evidence upload, directory and DPO) have their own modules beside this one."""
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import timedelta
 from typing import Annotated
 
@@ -12,6 +11,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from comity.domain.errors import DomainError, InvalidCredentialsError
+from comity.domain.requests import CooperationRequest
+from comity.domain.values import Role
+from comity.domain.workflow import Status
 from comity.services import data_protection, evidence, inbox, requests, users
 from comity.services.ports import RequestQuery
 from comity.web.api.evidence import download
@@ -26,6 +28,8 @@ router = APIRouter(include_in_schema=False)
 
 # Deadlines falling due within this many days are shown on the dashboard.
 DEADLINE_HORIZON = timedelta(days=7)
+# How many items each section of the dashboard shows (the full lists have their own pages).
+SECTION_SIZE = 10
 
 
 def _back_to(target: str | None) -> str:
@@ -90,24 +94,35 @@ def logout(request: Request, officer: FormOfficer) -> Response:
 
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, officer: SignedIn) -> Response:
-    """What waits for the signed-in officer: incoming requests, own requests, deadlines and
-    counters by status."""
+    """What waits for the signed-in officer, by role: emergencies to acknowledge, incoming
+    requests to register or decide, requests awaiting approval, drafts; the deadlines of the
+    coming days; counters by status; the authority's latest requests."""
     ctx = _ctx(request)
     user = officer.user
-    mine = requests.find(ctx, actor=user, query=RequestQuery(authority_id=user.authority_id))
-    waiting = inbox.inbox(ctx, actor=user, limit=20)
-    counts = Counter(str(view.request.status) for view in mine)
+    authority = user.authority_id
+
+    def listed(status: Status) -> list[CooperationRequest]:
+        query = RequestQuery(authority_id=authority, status=status, limit=SECTION_SIZE)
+        return [view.request for view in requests.find(ctx, actor=user, query=query)]
+
+    waiting = inbox.inbox(ctx, actor=user, limit=SECTION_SIZE)
+    recent = requests.find(ctx, actor=user, query=RequestQuery(authority_id=authority, limit=20))
+    counts = requests.status_counts(ctx, actor=user)
     due = requests.deadlines_due(
-        ctx, actor=user, before=ctx.clock.now() + DEADLINE_HORIZON, limit=20
+        ctx, actor=user, before=ctx.clock.now() + DEADLINE_HORIZON, limit=SECTION_SIZE
     )
     return _render(
         request,
         "ui/dashboard.html",
         officer,
-        requests=[view.request for view in mine[:20]],
+        emergencies=[item for item in waiting if item.waiting_acknowledgement],
         inbox=waiting,
-        counts=sorted(counts.items()),
+        approvals=listed(Status.AWAITING_APPROVAL) if officer.has(Role.APPROVER) else [],
+        drafts=listed(Status.DRAFT) if officer.has(Role.DRAFTER) else [],
+        requests=[view.request for view in recent],
+        counts=sorted((str(status), n) for status, n in counts.items()),
         deadlines=due,
+        horizon_days=DEADLINE_HORIZON.days,
     )
 
 
