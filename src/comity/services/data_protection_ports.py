@@ -50,10 +50,25 @@ class DeletionRecord:
     digest: str
     record: str
     signed: bool
+    # Filled when listed: the erased request's reference and type.
+    reference: str = ""
+    type_code: str = ""
+
+
+@dataclass(frozen=True)
+class RetentionDue:
+    """A request whose data are kept until ``retention_until`` and not yet erased."""
+
+    request_id: str
+    reference: str
+    type_code: str
+    retention_until: datetime
+    # Kept past the retention date for a documented reason: the sweep leaves it.
+    legal_hold: bool
 
 
 class DeletionRecordRepository(Protocol):
-    """Deletion records, one per erased request."""
+    """Deletion records, one per erased request, and the erasures still to come."""
 
     def add(self, record: DeletionRecord) -> None:
         """Store a deletion record."""
@@ -61,4 +76,13 @@ class DeletionRecordRepository(Protocol):
 
     def get(self, request_id: str) -> DeletionRecord | None:
         """The deletion record of a request, or None."""
+        ...
+
+    def list(self, *, authority_id: str, limit: int) -> Sequence[DeletionRecord]:
+        """The deletion records of the authority's requests, newest first."""
+        ...
+
+    def due(self, *, authority_id: str, before: datetime, limit: int) -> Sequence[RetentionDue]:
+        """The authority's requests not yet erased whose retention date is before ``before``
+        (those already past it included), earliest first."""
         ...

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from comity.services.data_protection_ports import DataAccess, DeletionRecord
+from comity.services.data_protection_ports import DataAccess, DeletionRecord, RetentionDue
 from comity.store.tables import cooperation_request, data_access, deletion_record, user_account
 
 
@@ -102,3 +103,57 @@ class SQLDeletionRecordRepository:
             record=row["record"],
             signed=row["signed"],
         )
+
+    def list(self, *, authority_id: str, limit: int) -> Sequence[DeletionRecord]:
+        rows = self._session.execute(
+            select(
+                deletion_record, cooperation_request.c.reference, cooperation_request.c.type_code
+            )
+            .join(cooperation_request, cooperation_request.c.id == deletion_record.c.request_id)
+            .where(cooperation_request.c.authority_id == authority_id)
+            .order_by(deletion_record.c.at.desc(), deletion_record.c.request_id)
+            .limit(limit)
+        ).mappings()
+        return [
+            DeletionRecord(
+                request_id=row["request_id"],
+                at=row["at"],
+                digest=row["digest"],
+                record=row["record"],
+                signed=row["signed"],
+                reference=row["reference"],
+                type_code=row["type_code"],
+            )
+            for row in rows
+        ]
+
+    def due(self, *, authority_id: str, before: datetime, limit: int) -> Sequence[RetentionDue]:
+        table = cooperation_request
+        # The retention date has its own indexed column; the legal hold is read from the
+        # policy's JSON of the few rows listed, the same way on both engines.
+        rows = self._session.execute(
+            select(
+                table.c.id,
+                table.c.reference,
+                table.c.type_code,
+                table.c.retention_until,
+                table.c.usage_policy,
+            )
+            .where(
+                table.c.authority_id == authority_id,
+                table.c.retention_until < before,
+                table.c.erased_at.is_(None),
+            )
+            .order_by(table.c.retention_until, table.c.id)
+            .limit(limit)
+        ).mappings()
+        return [
+            RetentionDue(
+                request_id=row["id"],
+                reference=row["reference"],
+                type_code=row["type_code"],
+                retention_until=row["retention_until"],
+                legal_hold=bool((row["usage_policy"] or {}).get("legal_hold", False)),
+            )
+            for row in rows
+        ]
