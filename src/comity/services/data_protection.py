@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from comity.domain.access import Action, User
@@ -33,7 +33,7 @@ from comity.domain.usage import UsagePolicy, policy_for
 from comity.domain.values import Role
 from comity.services import exchange
 from comity.services.context import ServiceContext
-from comity.services.data_protection_ports import DataAccess, DeletionRecord
+from comity.services.data_protection_ports import DataAccess, DeletionRecord, RetentionDue
 from comity.services.ports import UnitOfWork
 from comity.services.requests import RequestView, load
 
@@ -159,6 +159,33 @@ def register(
         return uow.accesses.list(
             authority_id=actor.authority_id, request_id=request_id, limit=limit
         )
+
+
+def retention_calendar(
+    ctx: ServiceContext, *, actor: User, within: timedelta, limit: int = 200
+) -> Sequence[RetentionDue]:
+    """The DPO's retention calendar: the requests of the DPO's authority whose data reach
+    their retention date within ``within`` from now, earliest first; those already past it
+    and not yet erased (held, or waiting for the next sweep) come first."""
+    _check_dpo(actor, "the retention calendar is for the DPO role")
+    with ctx.uow() as uow:
+        return uow.deletions.due(
+            authority_id=actor.authority_id, before=ctx.clock.now() + within, limit=limit
+        )
+
+
+def deletion_records(
+    ctx: ServiceContext, *, actor: User, limit: int = 100
+) -> Sequence[DeletionRecord]:
+    """The deletion records of the DPO's authority's erased requests, newest first."""
+    _check_dpo(actor, "the deletion records are for the DPO role")
+    with ctx.uow() as uow:
+        return uow.deletions.list(authority_id=actor.authority_id, limit=limit)
+
+
+def _check_dpo(actor: User, detail: str) -> None:
+    if not actor.active or not actor.has(Role.DPO):
+        raise PermissionDeniedError(detail)
 
 
 def sweep(ctx: ServiceContext) -> int:
