@@ -23,6 +23,7 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import PdfSignatureStatus
 from pyhanko_certvalidator import ValidationContext
 from sqlalchemy import select
+from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
 from comity import federation_setup
@@ -33,8 +34,10 @@ from comity.services import data_protection, originals
 from comity.services.demo import example_mla_fields
 from comity.store.originals import request_original
 from comity.store.tables import audit_entry, data_access
+from comity.web.app import create_app
 from tests.integration.conftest import Node
 from tests.integration.test_data_protection import RETENTION, LaterClock
+from tests.web_pages import csrf_of, sign_in
 
 SCRIPT = "<script>alert('xss')</script>"
 ARABIC = "طلب المساعدة القانونية المتبادلة"
@@ -285,3 +288,20 @@ def test_signed_originals_are_erased_with_the_requests_data(signing: Node) -> No
             select(request_original.c.id).where(request_original.c.request_id == request["id"])
         ).all()
     assert left == []
+
+
+def test_the_request_page_signs_an_original_in_the_chosen_language_and_lists_it(
+    signing: Node,
+) -> None:
+    approved = _approved_mla(signing)
+    with TestClient(create_app(signing.container)) as browser:
+        sign_in(browser, "drafter")
+        page = browser.get(f"/requests/{approved['id']}")
+        form = {"lang": "ru", "csrf_token": csrf_of(page.text)}
+        pdf = browser.post(f"/requests/{approved['id']}/original", data=form)
+        assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+        assert _validate(pdf.content, signing).bottom_line
+        listed = browser.get(f"/requests/{approved['id']}").text
+        assert hashlib.sha256(pdf.content).hexdigest()[:16] in listed
+        refused = browser.post(f"/requests/{approved['id']}/original", data={"lang": "ru"})
+        assert refused.status_code == 403

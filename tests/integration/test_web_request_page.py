@@ -54,8 +54,24 @@ def test_evidence_arrives_on_the_page_and_downloads_with_the_session(
         )
         page = browser.get(f"/requests/{request_id}")
         assert page.status_code == 200
-        assert package_id in page.text and "released" in page.text
+        assert package_id in page.text and "Released" in page.text
         assert "stored" in page.text  # a custody event on the timeline
         download = browser.get(f"/evidence/{package_id}/files/mailbox.mbox")
         assert download.status_code == 200 and download.content == data
         assert browser.get(f"/evidence/{package_id}/files/none").status_code == 404
+
+
+def test_the_page_shows_particulars_by_their_labels_and_the_requests_linked_to_it(
+    seeded: Node,
+) -> None:
+    earlier = draft(seeded)
+    later = draft(seeded, preservation_ref=earlier["reference"])
+    with TestClient(create_app(seeded.container)) as browser:
+        sign_in(browser, "drafter")
+        page = browser.get(f"/requests/{later['id']}").text
+        assert "Measures requested" in page  # the catalogue's label, not the field's name
+        assert f'href="/requests/{earlier["id"]}"' in page and "Follows" in page
+        back = browser.get(f"/requests/{earlier['id']}").text
+        assert f'href="/requests/{later["id"]}"' in back and "Followed by" in back
+        # The page's links lead to the drafter's next step.
+        assert f'href="/drafts/{later["id"]}"' in page

@@ -14,12 +14,20 @@ from comity.domain.errors import DomainError, InvalidCredentialsError
 from comity.domain.requests import CooperationRequest
 from comity.domain.values import Role
 from comity.domain.workflow import Status
-from comity.services import data_protection, evidence, inbox, requests, users
+from comity.services import (
+    data_protection,
+    evidence,
+    inbox,
+    originals,
+    request_links,
+    requests,
+    users,
+)
 from comity.services.ports import RequestQuery
 from comity.web.api.evidence import download
 from comity.web.errors import status_for
 from comity.web.timeline import timeline_of
-from comity.web.ui import sessions
+from comity.web.ui import i18n, sessions
 from comity.web.ui.page import FormExpiredError, FormOfficer, SignedIn, current_officer, refused
 from comity.web.ui.page import render as _render
 from comity.web.ui.page import services as _ctx
@@ -128,23 +136,57 @@ def dashboard(request: Request, officer: SignedIn) -> Response:
 
 @router.get("/requests/{request_id}", response_class=HTMLResponse)
 def request_page(request: Request, request_id: str, officer: SignedIn) -> Response:
-    """One request: its particulars, its evidence packages and its whole timeline.
+    """One request: its particulars with the catalogue's labels, deadlines, decisions and
+    obligations, linked requests, evidence packages, signed originals and its whole timeline.
 
     Opening the page is a reading of the request's data, like the API's: under its purpose,
     until its retention date, recorded in the DPO's register."""
     ctx = _ctx(request)
     try:
         view = data_protection.read(ctx, actor=officer.user, request_id=request_id)
+        links = request_links.linked(ctx, actor=officer.user, request_id=request_id)
+        signed = originals.originals_of(ctx, officer.user, request_id)
     except DomainError as error:
         return refused(request, officer, error)
+    item = view.request
     return _render(
         request,
         "ui/request.html",
         officer,
-        item=view.request,
-        fields=sorted(view.request.fields.items()),
+        item=item,
+        rtype=ctx.catalogue.type(item.type_code),
+        view=view,
         timeline=timeline_of(view),
         packages=view.packages,
+        links=links,
+        originals=signed,
+        languages_for_originals=list(i18n.LANGUAGES.values()),
+        obligations=item.obligations(),
+    )
+
+
+@router.post("/requests/{request_id}/original")
+def sign_original(
+    request: Request,
+    request_id: str,
+    officer: FormOfficer,
+    lang: Annotated[str, Form(max_length=5)] = "en",
+) -> Response:
+    """Render the request in ``lang``, sign it with the node's document key and download it;
+    the signed original stays attached to the request (and is an export in the register)."""
+    if lang not in i18n.LANGUAGES:
+        lang = i18n.DEFAULT
+    try:
+        pdf = originals.render_original(_ctx(request), officer.user, request_id, lang)
+    except DomainError as error:
+        return refused(request, officer, error)
+    return Response(
+        content=pdf,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="original-{lang}.pdf"',
+            "Cache-Control": "no-store",
+        },
     )
 
 
