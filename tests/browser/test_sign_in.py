@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import screenshot
 from tests.e2e.test_federation_faults import Process, network, send_mla
 from tests.federation_harness import PASSWORD
@@ -33,14 +34,16 @@ def test_a_drafter_signs_in_sees_the_work_of_the_authority_and_signs_out(
     page.get_by_label("Password").fill("not the password")
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("alert")).to_contain_text("wrong")
+    assert_accessible(page)
     screenshot(page, "01-sign-in-refused")
 
     page.get_by_label("User name").fill("drafter")
     page.get_by_label("Password").fill(PASSWORD)
     page.keyboard.press("Enter")  # The whole flow works from the keyboard.
     expect(page.get_by_role("heading", name="What waits for you")).to_be_visible()
-    expect(page.get_by_role("table").last).to_contain_text("mla")
+    expect(page.get_by_role("table").last).to_contain_text("Mutual legal assistance")
     expect(page.locator("html")).to_have_attribute("dir", "ltr")
+    assert_accessible(page)
     screenshot(page, "02-dashboard-drafter-en")
 
     page.get_by_role("link", name="Русский").click()
