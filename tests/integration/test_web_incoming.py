@@ -180,3 +180,69 @@ def _step_status(browser: TestClient, copy_id: str) -> int:
         f"/incoming/{copy_id}/steps", data={"csrf_token": token, "step": "registered"}
     )
     return answer.status_code
+
+
+def test_conditions_are_proposed_accepted_by_the_requesting_state_and_dates_are_checked(
+    nodes: dict[str, FedNode],
+) -> None:
+    xa, xb = nodes["XA"], nodes["XB"]
+    request_id, copy_id = exchanged(nodes)
+    with (
+        TestClient(create_app(xb.container)) as requested,
+        TestClient(create_app(xa.container)) as requesting,
+    ):
+        sign_in(requested, "executor")
+        _step(requested, copy_id, step="registered")
+        _step(requested, copy_id, step="under_assessment")
+        codes = _checklist(requested.get(f"/incoming/{copy_id}").text)
+        bad_date = _step(
+            requested,
+            copy_id,
+            step="decide",
+            decision="postponed",
+            reasons="Our own investigation would be disturbed.",
+            review="2001-01-01",
+            checked=codes,
+        )
+        assert bad_date.status_code == 422 and 'id="review-error"' in bad_date.text
+        assert "The date must be in the future." in bad_date.text
+        no_conditions = _step(
+            requested, copy_id, step="decide", decision="conditions_proposed", checked=codes
+        )
+        assert no_conditions.status_code == 422 and 'id="conditions-error"' in no_conditions.text
+        assert _status(xb, "executor", copy_id) is Status.UNDER_ASSESSMENT
+        proposed = _step(
+            requested,
+            copy_id,
+            step="decide",
+            decision="conditions_proposed",
+            conditions="Use the records only in case CYB-2026-0412. " + SCRIPT,
+            checked=codes,
+        )
+        assert proposed.status_code == 303
+        relay(xb)
+
+        sign_in(requesting, "drafter")
+        page = requesting.get(f"/requests/{request_id}/information")
+        assert "Use the records only in case CYB-2026-0412." in page.text
+        assert SCRIPT not in page.text
+        assert ">Accept the conditions</button>" in page.text
+        unreasoned = requesting.post(
+            f"/requests/{request_id}/follow-up",
+            data={"csrf_token": csrf_of(page.text), "action": "withdraw", "withdraw_reason": ""},
+        )
+        assert unreasoned.status_code == 422 and 'id="withdraw_reason-error"' in unreasoned.text
+        assert _status(xa, "drafter", request_id) is Status.CONDITIONS_PROPOSED
+        accepted = requesting.post(
+            f"/requests/{request_id}/follow-up",
+            data={"csrf_token": csrf_of(page.text), "action": "accept_conditions"},
+            follow_redirects=False,
+        )
+        assert accepted.status_code == 303
+        assert _status(xa, "drafter", request_id) is Status.ACCEPTED
+        relay(xa)
+        assert _status(xb, "executor", copy_id) is Status.ACCEPTED
+        done = requesting.get(accepted.headers["location"])
+        assert "You accepted the conditions" in done.text and 'role="status"' in done.text
+        # The requested State's officer has no answers page: it is the requesting side's.
+        assert requested.get(f"/requests/{copy_id}/information").status_code == 403
