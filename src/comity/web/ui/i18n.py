@@ -1,8 +1,10 @@
 """The six UN languages of the officers' pages: gettext catalogues, direction, dates.
 
-Catalogues are ``locale/<lang>/LC_MESSAGES/messages.po`` (extracted from the templates with
-``pybabel extract -F babel.cfg``); they are compiled in memory when the application is
-built, so no binary ``.mo`` file is kept in the repository. A page's language is the
+Catalogues are ``locale/<lang>/LC_MESSAGES/messages.po`` (the pages' text, extracted from the
+templates with ``pybabel extract -F babel.cfg``) and ``catalogue.po`` (the text of the
+catalogue of forms of cooperation, extracted with ``python -m comity.web.ui.catalogue_text``);
+they are compiled in memory when the application is built (``comity.translations``, which the
+PDF originals share), so no binary ``.mo`` file is kept in the repository. A page's language is the
 ``lang`` query parameter (remembered in a cookie), else the cookie, else the browser's
 ``Accept-Language``, else English. Each page gets its own gettext functions: nothing global
 changes between two requests in different languages.
@@ -10,7 +12,6 @@ changes between two requests in different languages.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,12 +19,12 @@ from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_datetime
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import NullTranslations, Translations
+from babel.support import NullTranslations
 from fastapi import Request
 
-LOCALE_DIR = Path(__file__).parent.parent / "locale"
+from comity import translations as shared
+
+LOCALE_DIR = shared.LOCALE_DIR
 LANGUAGE_COOKIE = "comity_lang"
 DEFAULT = "en"
 
@@ -92,21 +93,9 @@ ROLE_LABELS: Mapping[str, str] = {
 
 
 def load_catalogues(locale_dir: Path = LOCALE_DIR) -> dict[str, NullTranslations]:
-    """Every language's translations (English and missing catalogues fall back to the
-    source text)."""
-    loaded: dict[str, NullTranslations] = {}
-    for code in LANGUAGES:
-        po = locale_dir / code / "LC_MESSAGES" / "messages.po"
-        if not po.is_file():
-            loaded[code] = NullTranslations()
-            continue
-        with po.open("rb") as source:
-            catalogue = read_po(source, locale=LANGUAGES[code].locale)
-        compiled = io.BytesIO()
-        write_mo(compiled, catalogue)
-        compiled.seek(0)
-        loaded[code] = Translations(compiled)
-    return loaded
+    """Every language's translations: the pages' text, with the catalogue's text as its
+    ``catalogue`` domain (a missing catalogue, or a text it lacks, falls back to English)."""
+    return dict(shared.load(locale_dir, LANGUAGES))
 
 
 def pick(request: Request) -> tuple[Language, bool]:
@@ -142,16 +131,20 @@ def page_values(
     def role_label(role: str) -> str:
         return gettext(ROLE_LABELS.get(str(role), str(role)))
 
+    def cat(text: str) -> str:
+        return shared.catalogue_text(translations, str(text))
+
     def enum_label(code: str) -> str:
-        # A catalogue value (``take_evidence_statements``) reads as words; the catalogue's
-        # translations hold the words in each language.
-        return gettext(str(code).replace("_", " ").capitalize())
+        # A catalogue value (``take_evidence_statements``) reads as words ("Take evidence
+        # statements", the message id); the catalogue's translations hold the words in each
+        # language, English included where the plain words read badly ("Poc 24 7").
+        return cat(shared.words(str(code)))
 
     return {
         "_": gettext,
         # Text from the catalogue of forms of cooperation (titles, summaries, field labels):
-        # translated where the catalogue's own translations have it, else the English text.
-        "cat": gettext,
+        # the catalogue's own translation, else the pages' translation, else the English text.
+        "cat": cat,
         "status_label": status_label,
         "role_label": role_label,
         "enum_label": enum_label,
