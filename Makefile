@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 # Node i of the demo network serves officers on BASE_PORT+i and other nodes on BASE_PORT+100+i.
 BASE_PORT ?= 8401
 
-.PHONY: run scenario test check lint bench clean venv
+.PHONY: run scenario test check lint bench clean venv catalogues
 
 venv: $(STAMP)
 
@@ -44,6 +44,14 @@ check: venv
 ## Benchmarks: figures and ratios against a baseline measured in the same run.
 bench: venv
 	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+## Translation catalogues: extract the pages' strings and the catalogue's text, then add the
+## new ones (untranslated) to every language's .po file. Translate them before committing:
+## tests/unit/test_ui_catalogues.py and test_catalogue_text.py fail on a missing translation.
+catalogues: venv
+	$(BIN)/pybabel extract -F babel.cfg -o src/comity/web/locale/messages.pot --no-location --omit-header --sort-output -k N_ .
+	$(BIN)/pybabel update -i src/comity/web/locale/messages.pot -d src/comity/web/locale -D messages --no-location --omit-header --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/python -m comity.web.ui.catalogue_text
 
 ## Reformat and autofix what ruff can.
 lint: venv
