@@ -51,6 +51,7 @@ from comity.services.requests import load
 __all__ = [
     "PackageView",
     "append_custody",
+    "check_may_send",
     "copy_custody",
     "erase_packages",
     "export_case",
@@ -146,6 +147,13 @@ def seal_and_send(
         raise
     copy_custody(ctx, package)
     return get(ctx, actor=actor, package_id=package_id)
+
+
+def check_may_send(ctx: ServiceContext, *, actor: User, request_id: str) -> None:
+    """Raise as ``seal_and_send`` would for the request itself (scope, role, a request both
+    States hold that has not ended): checked before a long upload starts, not after it."""
+    with ctx.uow() as uow:
+        _exchanged(load(uow, actor, request_id, Action.SEND_EVIDENCE))
 
 
 def for_request(ctx: ServiceContext, *, actor: User, request_id: str) -> list[PackageView]:
