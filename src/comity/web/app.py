@@ -117,6 +117,8 @@ def create_app(container: Container) -> FastAPI:
     app.add_middleware(
         BodyLimitMiddleware,
         limit=container.settings.max_body_bytes,
-        streamed=re.compile(rf"{API}/requests/[^/]+/evidence"),
+        # The API's upload, the page's multipart upload and the page's resumable chunks go
+        # to disk as they arrive, each with its own bound.
+        streamed=re.compile(rf"(?:{API})?/requests/[^/]+/evidence(?:/uploads/[^/]+)?"),
     )
     return app

@@ -40,7 +40,7 @@ class BodyLimitMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or (
             self.streamed is not None
-            and scope.get("method") == "POST"
+            and scope.get("method") in ("POST", "PUT")
             and self.streamed.fullmatch(scope.get("path", ""))
         ):
             await self.app(scope, receive, send)
