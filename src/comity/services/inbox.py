@@ -9,13 +9,13 @@ from comity.domain.access import User
 from comity.domain.directory import VIA_24_7
 from comity.domain.requests import CooperationRequest
 from comity.domain.values import Side, Urgency
-from comity.domain.workflow import is_open
+from comity.domain.workflow import Status, is_open
 from comity.services import requests
 from comity.services.context import ServiceContext
 from comity.services.ports import RequestQuery
 
-# How many requests one look-up reads while skipping the ended ones.
-_PAGE = 200
+# The statuses in which a received request still waits for something to be done.
+OPEN_STATUSES = frozenset(status for status in Status if is_open(status))
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,11 @@ class InboxItem:
 
     view: requests.RequestView
     waiting_acknowledgement: bool
+
+    @property
+    def request(self) -> CooperationRequest:
+        """The received request itself (what the pages list)."""
+        return self.view.request
 
 
 def waiting_acknowledgement(request: CooperationRequest) -> bool:
@@ -34,19 +39,14 @@ def waiting_acknowledgement(request: CooperationRequest) -> bool:
 
 def inbox(ctx: ServiceContext, *, actor: User, limit: int = 50) -> list[InboxItem]:
     """Open requests received for the actor's authority, most recently received first."""
-    found: list[requests.RequestView] = []
-    offset = 0
-    while True:
-        page = requests.find(
-            ctx,
-            actor=actor,
-            query=RequestQuery(
-                authority_id=actor.authority_id, side=Side.REQUESTED, limit=_PAGE, offset=offset
-            ),
-        )
-        found.extend(view for view in page if is_open(view.request.status))
-        if len(page) < _PAGE:
-            break
-        offset += _PAGE
-    found.sort(key=lambda view: (view.request.created_at, view.request.id), reverse=True)
-    return [InboxItem(view, waiting_acknowledgement(view.request)) for view in found[:limit]]
+    # One bounded query: the open statuses and the order are the database's to apply, so the
+    # cost does not grow with the authority's whole history of received requests.
+    query = RequestQuery(
+        authority_id=actor.authority_id,
+        side=Side.REQUESTED,
+        statuses=OPEN_STATUSES,
+        newest_first=True,
+        limit=limit,
+    )
+    found = requests.find(ctx, actor=actor, query=query)
+    return [InboxItem(view, waiting_acknowledgement(view.request)) for view in found]

@@ -74,6 +74,10 @@ class RequestQuery:
     side: Side | None = None
     due_before: datetime | None = None
     text: str | None = None
+    # Only requests in one of these statuses (empty: any).
+    statuses: frozenset[Status] = frozenset()
+    # Most recently created first, instead of most recently changed.
+    newest_first: bool = False
     limit: int = 50
     offset: int = 0
 

@@ -102,6 +102,8 @@ class SQLRequestRepository:
             )
         if query.side is not None:
             statement = statement.where(table.c.side == str(query.side))
+        if query.statuses:
+            statement = statement.where(table.c.status.in_(sorted(map(str, query.statuses))))
         if query.due_before is not None:
             statement = statement.where(
                 exists().where(
@@ -112,10 +114,9 @@ class SQLRequestRepository:
             ids = search.matching_ids(query.text, self._session.get_bind().dialect.name)
             if ids is not None:
                 statement = statement.where(table.c.id.in_(ids))
+        newest = table.c.created_at if query.newest_first else table.c.updated_at
         statement = (
-            statement.order_by(table.c.updated_at.desc(), table.c.id)
-            .limit(query.limit)
-            .offset(query.offset)
+            statement.order_by(newest.desc(), table.c.id).limit(query.limit).offset(query.offset)
         )
         rows = self._session.execute(statement).mappings().all()
         return self._hydrate(rows)
