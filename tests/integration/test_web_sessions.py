@@ -94,3 +94,28 @@ def test_the_pages_speak_the_six_un_languages_and_remember_the_choice(seeded: No
         assert '<html lang="zh"' in chinese.text and "登录" in chinese.text
         unknown = browser.get("/login?lang=xx", headers={"Accept-Language": "de"})
         assert '<html lang="en" dir="ltr">' in unknown.text
+
+
+def test_sign_in_returns_to_the_page_asked_for_and_only_on_this_node(seeded: Node) -> None:
+    with TestClient(create_app(seeded.container)) as browser:
+        asked = browser.get("/search?q=fraud", follow_redirects=False)
+        assert asked.headers["location"] == "/login?next=%2Fsearch"
+        form = browser.get(asked.headers["location"])
+        assert 'name="back_to" value="/search"' in form.text
+        for target, landed in (("/search", "/search"), ("//evil.example/x", "/")):
+            browser.cookies.clear()
+            form = browser.get("/login")
+            answer = browser.post(
+                "/login",
+                data={
+                    "username": "drafter",
+                    "password": PASSWORD,
+                    "csrf_token": csrf_of(form.text),
+                    "back_to": target,
+                },
+                follow_redirects=False,
+            )
+            assert answer.headers["location"] == landed
+        # The language links keep the page's other query values.
+        page = browser.get("/search?q=fraud")
+        assert 'href="/search?q=fraud&amp;lang=ru"' in page.text

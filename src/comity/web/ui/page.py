@@ -105,6 +105,9 @@ async def _form_officer(request: Request) -> Officer:
     form = await request.form()
     submitted = form.get(sessions.CSRF_FIELD)
     if not isinstance(submitted, str) or not sessions.csrf_valid(found.session, submitted):
+        # A refused form's uploaded files are spooled to disk: close them now, since no
+        # route runs that would.
+        await form.close()
         raise FormExpiredError("the form is not valid any more: open the page again")
     return found
 
@@ -131,9 +134,14 @@ def render(
         known = catalogue.types.get(code)
         return cat(known.title) if known is not None else code
 
+    def language_link(code: str) -> str:
+        """This page in another language (its other query values kept)."""
+        return str(request.url.include_query_params(lang=code).replace(scheme="", netloc=""))
+
     context = {
         **translated,
         "type_title": type_title,
+        "language_link": language_link,
         "officer": officer,
         "path": request.url.path,
         **values,
