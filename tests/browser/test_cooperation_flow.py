@@ -263,7 +263,9 @@ def executor_asks_drafter_answers_executor_accepts(
     for box in executor.get_by_role("checkbox", name=re.compile("^Checked")).all():
         box.check()
     executor.get_by_role("radio", name="Accept", exact=True).check()
-    executor.get_by_role("textbox", name="Reasons", exact=True).fill("The request meets every condition; executed by XB.")
+    executor.get_by_role("textbox", name="Reasons", exact=True).fill(
+        "The request meets every condition; executed by XB."
+    )
     shot(executor, "09-xb-decides")
     executor.get_by_role("button", name="Record the decision").click()
     expect(executor.get_by_role("status")).to_contain_text("Accepted")
