@@ -50,7 +50,7 @@ bench: venv
 ## tests/unit/test_ui_catalogues.py and test_catalogue_text.py fail on a missing translation.
 catalogues: venv
 	$(BIN)/pybabel extract -F babel.cfg -o src/comity/web/locale/messages.pot --no-location --omit-header --sort-output -k N_ .
-	$(BIN)/pybabel update -i src/comity/web/locale/messages.pot -d src/comity/web/locale -D messages --no-location --omit-header --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel update -i src/comity/web/locale/messages.pot -d src/comity/web/locale -D messages --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/python -m comity.web.ui.catalogue_text
 
 ## Reformat and autofix what ruff can.
