@@ -15,14 +15,16 @@ accessibility checks of ``tests/browser/accessibility.py``.
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx2
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
 from comity.services.demo import DEMO_PASSWORD, example_mla_fields, example_preservation_fields
 from tests.browser.accessibility import assert_accessible
@@ -116,11 +118,15 @@ def send_emergency_preservation(base: str) -> str:
 
 
 def test_officers_of_two_states_cooperate_through_their_pages(
-    network: Network, officers: Callable[..., Page]
+    network: Network, officers: Callable[..., Page], tmp_path: Path
 ) -> None:
     xa, xb = network.url("XA"), network.url("XB")
     reference = draft_and_send_through_the_wizard(officers(), xa)
-    executor_asks_drafter_answers_executor_accepts(officers(), officers(), xa, xb, reference)
+    executor, drafter = officers(), officers()
+    executor_asks_drafter_answers_executor_accepts(executor, drafter, xa, xb, reference)
+    executor_returns_results_as_evidence_through_a_broken_connection(
+        executor, drafter, xa, tmp_path
+    )
     duty_officer_acknowledges_an_emergency(officers(), xa, xb)
     pages_in_russian_and_arabic(officers(), xb)
 
@@ -167,7 +173,7 @@ def draft_and_send_through_the_wizard(page: Page, xa: str) -> str:
     page.get_by_role("link", name="New request", exact=True).click()
     page.get_by_role("radio", name="Mutual legal assistance", exact=True).check()
     page.locator('input[name="requested_state"][value="XB"]').check()
-    shot(page, "01-xa-new-request")
+    shot(page, "00-xa-new-request")
     page.get_by_role("button", name="Create the draft").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Mutual legal assistance")
     page.get_by_role("button", name="Save and continue").click()
@@ -175,7 +181,7 @@ def draft_and_send_through_the_wizard(page: Page, xa: str) -> str:
     # Step 2: the authority and the case. What is filled in leaves the side panel.
     panel = page.locator("#side-panel")
     expect(panel).to_contain_text("Requesting authority")
-    shot(page, "02-xa-wizard-missing")
+    shot(page, "01-xa-wizard-missing")
     fill_step(page, fields)
     expect(panel).not_to_contain_text("Requesting authority")
     page.get_by_role("button", name="Save and continue").click()
@@ -188,7 +194,7 @@ def draft_and_send_through_the_wizard(page: Page, xa: str) -> str:
     finding = panel.locator('li[data-code="EXCEPTIONAL_JUSTIFICATION_REQUIRED"]')
     expect(finding).to_be_visible()
     expect(finding).to_contain_text("Statement Q2")
-    shot(page, "03-xa-wizard-finding")
+    shot(page, "02-xa-wizard-finding")
     penalty.fill("84")
     expect(finding).to_have_count(0)
     page.get_by_role("button", name="Save and continue").click()
@@ -196,7 +202,7 @@ def draft_and_send_through_the_wizard(page: Page, xa: str) -> str:
         fill_step(page, fields)
         page.get_by_role("button", name="Save and continue").click()
     expect(panel).to_contain_text("Nothing is missing.")
-    shot(page, "04-xa-wizard-review")
+    shot(page, "03-xa-wizard-review")
     page.get_by_role("button", name="Submit for approval").click()
     expect(page.locator("dl.facts")).to_contain_text("Awaiting approval")
     reference = page.get_by_role("heading", level=1).inner_text().split()[0]
@@ -208,7 +214,7 @@ def draft_and_send_through_the_wizard(page: Page, xa: str) -> str:
     page.get_by_role("button", name="Approve", exact=True).click()
     page.get_by_role("button", name="Send to XB").click()
     expect(page.locator("#status")).to_contain_text("Sent")
-    shot(page, "05-xa-approved-and-sent")
+    shot(page, "04-xa-approved-and-sent")
     return reference
 
 
@@ -221,7 +227,7 @@ def executor_asks_drafter_answers_executor_accepts(
         lambda: executor.get_by_role("link", name=reference).count() > 0,
         f"{reference} in XB's incoming list",
     )
-    shot(executor, "06-xb-incoming")
+    shot(executor, "05-xb-incoming")
     executor.get_by_role("link", name=reference).click()
     executor.get_by_role("button", name="Register").click()
     expect(executor.get_by_role("status")).to_contain_text("Registered")
@@ -230,7 +236,7 @@ def executor_asks_drafter_answers_executor_accepts(
         "Which e-mail accounts were used to send the phishing messages, and over which period?"
     )
     executor.get_by_label("Answer due by").fill("2099-12-31")
-    shot(executor, "07-xb-asks-for-more-information")
+    shot(executor, "06-xb-asks-for-more-information")
     executor.get_by_role("button", name="Ask for more information").click()
     expect(executor.get_by_role("status")).to_contain_text("More information requested")
     working_page = executor.url
@@ -247,7 +253,7 @@ def executor_asks_drafter_answers_executor_accepts(
         "The accounts phish.ops@example.org and billing-alerts@example.net, 1 January to "
         "31 March 2026."
     )
-    shot(drafter, "08-xa-answers")
+    shot(drafter, "07-xa-answers")
     drafter.get_by_role("button", name="Send the answers").click()
     expect(drafter.get_by_role("status")).to_be_visible()
 
@@ -266,10 +272,10 @@ def executor_asks_drafter_answers_executor_accepts(
     executor.get_by_role("textbox", name="Reasons", exact=True).fill(
         "The request meets every condition; executed by XB."
     )
-    shot(executor, "09-xb-decides")
+    shot(executor, "08-xb-decides")
     executor.get_by_role("button", name="Record the decision").click()
     expect(executor.get_by_role("status")).to_contain_text("Accepted")
-    shot(executor, "10-xb-accepted")
+    shot(executor, "09-xb-accepted")
 
     drafter.reload()
     reload_until(
@@ -277,7 +283,59 @@ def executor_asks_drafter_answers_executor_accepts(
         lambda: drafter.get_by_text("Accepted").count() > 0,
         "XB's acceptance on XA's request page",
     )
-    shot(drafter, "11-xa-sees-acceptance")
+    shot(drafter, "10-xa-sees-acceptance")
+
+
+def executor_returns_results_as_evidence_through_a_broken_connection(
+    executor: Page, drafter: Page, xa: str, tmp_path: Path
+) -> None:
+    """XB's executor starts execution and sends the results as evidence; the connection
+    breaks during the upload and the page resumes from what the node already holds. XA's
+    drafter then sees the package arrive, verified."""
+    executor.get_by_role("button", name="Start execution").click()
+    expect(executor.get_by_role("status")).to_contain_text("In execution")
+    executor.get_by_role("link", name="Send the results as evidence").click()
+    results = tmp_path / "results.mbox"
+    results.write_bytes(os.urandom(9 * 1024 * 1024))
+    broken: list[str] = []
+
+    def break_the_second_chunk(route: Route) -> None:
+        if route.request.method == "PUT" and "offset=0" not in route.request.url and not broken:
+            broken.append(route.request.url)
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    executor.route(re.compile(r".*/evidence/uploads/.*"), break_the_second_chunk)
+    executor.get_by_label("Evidence file").set_input_files(results)
+    executor.get_by_label("Acquired by").fill("Officer K. Mensah, XB cybercrime unit")
+    executor.get_by_label("Acquisition method").fill("Export by the provider")
+    executor.get_by_label("Tool and version").fill("Provider export portal 2.3")
+    executor.get_by_label("Source (device or account)").fill("Hosting account 88412")
+    executor.get_by_role("button", name="Seal and send").click()
+    expect(executor.locator("#upload-bar")).to_be_visible()
+    expect(executor.locator("#upload-status")).to_contain_text("The connection was lost")
+    shot(executor, "11-xb-upload-resumes")
+    expect(executor.get_by_text("Evidence sealed as package")).to_be_visible(timeout=CROSSING)
+    assert broken, "the test never broke the connection"
+    shot(executor, "12-xb-evidence-sealed")
+
+    drafter.goto(f"{xa}/requests/{_request_id(drafter)}")
+    drafter.get_by_role("link", name="Evidence", exact=True).first.click()
+    reload_until(
+        drafter,
+        lambda: drafter.get_by_text("Verified on arrival").count() > 0,
+        "the package verified on XA",
+    )
+    expect(drafter.get_by_role("link", name=re.compile("^Download"))).to_be_visible()
+    shot(drafter, "13-xa-evidence-received")
+
+
+def _request_id(page: Page) -> str:
+    """The id of the request whose page (or sub-page) ``page`` shows."""
+    found = re.search(r"/requests/([^/?#]+)", page.url)
+    assert found is not None, page.url
+    return found.group(1)
 
 
 def duty_officer_acknowledges_an_emergency(duty: Page, xa: str, xb: str) -> None:
@@ -294,7 +352,7 @@ def duty_officer_acknowledges_an_emergency(duty: Page, xa: str, xb: str) -> None
     shown = clock.inner_text()
     # The clock runs in the page (desk.js), without a reload.
     expect(clock).not_to_have_text(shown, timeout=5_000)
-    shot(duty, "12-xb-desk-emergency")
+    shot(duty, "14-xb-desk-emergency")
 
     # A second emergency arrives while the desk is open: the page announces it by itself.
     second = send_emergency_preservation(xa)
@@ -302,13 +360,13 @@ def duty_officer_acknowledges_an_emergency(duty: Page, xa: str, xb: str) -> None
         "New emergency request from XA", timeout=CROSSING
     )
     expect(duty.get_by_role("link", name=second).first).to_be_visible()
-    shot(duty, "13-xb-desk-new-emergency-announced")
+    shot(duty, "15-xb-desk-new-emergency-announced")
 
     card.get_by_role("button", name=re.compile("^Acknowledge")).click()
     expect(duty.get_by_role("status")).to_contain_text("Acknowledged")
     taken = duty.locator("article.card", has=duty.get_by_role("link", name=first))
     expect(taken.get_by_text("Acknowledged after")).to_be_visible()
-    shot(duty, "14-xb-desk-acknowledged")
+    shot(duty, "16-xb-desk-acknowledged")
 
 
 def pages_in_russian_and_arabic(duty: Page, xb: str) -> None:
@@ -316,11 +374,11 @@ def pages_in_russian_and_arabic(duty: Page, xb: str) -> None:
     duty.get_by_role("link", name="Русский").click()
     expect(duty.locator("html")).to_have_attribute("lang", "ru")
     expect(duty.get_by_role("heading", level=1)).to_have_text("Дежурная служба 24/7")
-    shot(duty, "15-xb-desk-ru")
+    shot(duty, "17-xb-desk-ru")
     duty.get_by_role("link", name="العربية").click()
     expect(duty.locator("html")).to_have_attribute("dir", "rtl")
-    shot(duty, "16-xb-desk-ar")
+    shot(duty, "18-xb-desk-ar")
     duty.goto(f"{xb}/")
-    shot(duty, "17-xb-dashboard-ar")
+    shot(duty, "19-xb-dashboard-ar")
     duty.get_by_role("link", name="Русский").click()
-    shot(duty, "18-xb-dashboard-ru")
+    shot(duty, "20-xb-dashboard-ru")
