@@ -162,12 +162,18 @@ def test_cat_prefers_the_catalogue_then_the_pages_then_english() -> None:
 
 
 def test_pdf_labels_use_the_same_catalogues() -> None:
-    pages = {m.id: m.string for m in po("ru", "messages") if m.id and m.string}
+    # Singular texts only: a plural entry's id is a (singular, plural) pair.
+    pages = {
+        m.id: m.string for m in po("ru", "messages") if m.id and isinstance(m.id, str) and m.string
+    }
     catalogue_ru = translated("ru")
     page_only = sorted(set(pages) - set(catalogue_ru))
     assert "Reference" in pages and page_only
     assert translate("ru", "Reference") == pages["Reference"]
     for text in page_only:
+        # A lower-case word ("accepted") is read as a code, as the PDF reads a status.
+        if re.fullmatch(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*", text):
+            continue
         assert translate("ru", text) == pages[text]
     assert translate("ru", "Mutual legal assistance") == "Взаимная правовая помощь"
     assert translate("ru", "Case number") == "Номер дела"
