@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from comity.domain import errors
+from comity.web import app as _every_route  # noqa: F401 - loads the errors pages and uploads define
 from comity.web.errors import EDGE_STATUS, HTTP_CODES, STATUS
 
 DOCS = Path(__file__).parents[2] / "docs" / "errors.md"

@@ -17,12 +17,15 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from comity.domain import errors as domain
+from comity.services.evidence_uploads import ChunkTooLargeError
 
 log = logging.getLogger("comity.web")
 
 PROBLEM_JSON = "application/problem+json"
 
 STATUS: dict[type[domain.DomainError], int] = {
+    # A chunk of a page's resumable upload over its bound: like a body over the limit.
+    ChunkTooLargeError: 413,
     domain.NotFoundError: 404,
     domain.UnknownRequestTypeError: 422,
     domain.UnknownProfileError: 422,
