@@ -285,6 +285,15 @@ def find(ctx: ServiceContext, *, actor: User, query: RequestQuery) -> list[Reque
         return [_view(ctx, request, ctx.catalogue.type(request.type_code)) for request in found]
 
 
+def listing(ctx: ServiceContext, *, actor: User, query: RequestQuery) -> list[CooperationRequest]:
+    """The actor's authority's requests matching ``query``, as stored: for lists that show a
+    request's header only, so neither completeness nor deadlines are computed for each."""
+    if not can_see(actor, actor.authority_id):
+        return []
+    with ctx.uow() as uow:
+        return list(uow.requests.find(replace(query, authority_id=actor.authority_id)))
+
+
 def status_counts(ctx: ServiceContext, *, actor: User) -> Mapping[Status, int]:
     """How many of the actor's authority's requests are in each status."""
     if not can_see(actor, actor.authority_id):

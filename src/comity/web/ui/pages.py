@@ -111,10 +111,10 @@ def dashboard(request: Request, officer: SignedIn) -> Response:
 
     def listed(status: Status) -> list[CooperationRequest]:
         query = RequestQuery(authority_id=authority, status=status, limit=SECTION_SIZE)
-        return [view.request for view in requests.find(ctx, actor=user, query=query)]
+        return requests.listing(ctx, actor=user, query=query)
 
     waiting = inbox.inbox(ctx, actor=user, limit=SECTION_SIZE)
-    recent = requests.find(ctx, actor=user, query=RequestQuery(authority_id=authority, limit=20))
+    recent = requests.listing(ctx, actor=user, query=RequestQuery(authority_id=authority, limit=20))
     counts = requests.status_counts(ctx, actor=user)
     due = requests.deadlines_due(
         ctx, actor=user, before=ctx.clock.now() + DEADLINE_HORIZON, limit=SECTION_SIZE
@@ -127,7 +127,7 @@ def dashboard(request: Request, officer: SignedIn) -> Response:
         inbox=waiting,
         approvals=listed(Status.AWAITING_APPROVAL) if officer.has(Role.APPROVER) else [],
         drafts=listed(Status.DRAFT) if officer.has(Role.DRAFTER) else [],
-        requests=[view.request for view in recent],
+        requests=recent,
         counts=sorted((str(status), n) for status, n in counts.items()),
         deadlines=due,
         horizon_days=DEADLINE_HORIZON.days,
