@@ -30,22 +30,16 @@ from comity.domain.requests import CooperationRequest
 from comity.domain.values import Role, Side
 from comity.domain.workflow import Status
 from comity.services import data_protection, exchange, requests
-from comity.services.ports import RequestQuery
 from comity.services.requests import RequestView
 from comity.web.errors import status_for
-from comity.web.ui.drafting import (
-    FieldError,
-    Panel,
-    anchor_of,
-    problems,
-    shown_fields,
-    shown_findings,
-    urgency_rank,
-    usernames,
-)
+from comity.web.ui.draft_form import FieldError
+from comity.web.ui.draft_panel import Panel, problems, shown_findings
+from comity.web.ui.draft_steps import anchor_of
+from comity.web.ui.draft_widgets import shown_fields
 from comity.web.ui.i18n import N_
 from comity.web.ui.page import FormOfficer, Officer, SignedIn, refused, render
 from comity.web.ui.page import services as _ctx
+from comity.web.ui.request_lists import authority_requests, urgency_rank, usernames
 
 router = APIRouter(include_in_schema=False)
 
@@ -82,19 +76,9 @@ def queue(request: Request, officer: SignedIn) -> Response:
     except DomainError as error:
         return refused(request, officer, error)
     ctx = _ctx(request)
-    found = requests.find(
-        ctx,
-        actor=officer.user,
-        query=RequestQuery(
-            authority_id=officer.user.authority_id,
-            status=Status.AWAITING_APPROVAL,
-            side=Side.REQUESTING,
-            limit=200,
-        ),
-    )
     names = usernames(ctx)
     rows = []
-    for view in found:
+    for view in authority_requests(ctx, officer, Status.AWAITING_APPROVAL):
         item = view.request
         submitted = item.entered_at(Status.AWAITING_APPROVAL) or item.updated_at
         rows.append(
