@@ -22,7 +22,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from comity.domain.errors import (
     BlockingFindingsError,
     DomainError,
-    FourEyesError,
     PermissionDeniedError,
     ReasonRequiredError,
 )
@@ -187,11 +186,9 @@ def approve(
     except BlockingFindingsError as error:
         errors = {"justification": FieldError(JUSTIFICATION_REQUIRED)}
         return _page(request, officer, view, errors=errors, values=values, status=status_for(error))
-    except FourEyesError as error:
-        return _page(
-            request, officer, view, alert=error.detail, values=values, status=status_for(error)
-        )
     except DomainError as error:
+        # Four eyes (the drafter approving their own request) and any other refusal: the
+        # page says why at the top and keeps what was typed.
         return _page(
             request, officer, view, alert=error.detail, values=values, status=status_for(error)
         )

@@ -19,7 +19,7 @@ from comity.domain.errors import DomainError
 from comity.services import data_protection, requests
 from comity.services.ports import RequestQuery
 from comity.web.ui.i18n import N_
-from comity.web.ui.page import SignedIn, refused, render, services
+from comity.web.ui.page import SignedIn, refused, render, services, type_titles
 
 router = APIRouter(include_in_schema=False)
 
@@ -107,5 +107,5 @@ def dpo_page(request: Request, officer: SignedIn) -> Response:
         action_labels=ACTION_LABELS,
         outcome_labels=OUTCOME_LABELS,
         register_rows=REGISTER_ROWS,
-        catalogue_titles={code: rtype.title for code, rtype in ctx.catalogue.types.items()},
+        catalogue_titles=type_titles(ctx),
     )

@@ -16,6 +16,7 @@ from starlette.datastructures import FormData
 
 from comity.domain.catalogue import FieldSpec, FieldType, RequestType
 from comity.domain.conditions import is_blank
+from comity.domain.errors import FieldIssue
 from comity.domain.fields import (
     DEFAULT_STRING_LENGTH,
     DEFAULT_TEXT_LENGTH,
@@ -81,6 +82,11 @@ def flat_form(form: FormData) -> dict[str, list[str]]:
         if isinstance(value, str):
             flat.setdefault(name, []).append(value)
     return flat
+
+
+def issue_errors(issues: Sequence[FieldIssue]) -> dict[str, FieldError]:
+    """The domain's issues with a draft's fields as the messages shown at those fields."""
+    return {issue.path: FieldError(issue.message) for issue in issues}
 
 
 def first_value(flat: Mapping[str, Sequence[str]], name: str) -> str:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -51,6 +52,7 @@ from comity.web.ui.draft_form import (
     FieldError,
     first_value,
     flat_form,
+    issue_errors,
     on_screen,
     parse_header,
     parse_step,
@@ -258,8 +260,7 @@ def create(request: Request, officer: FormOfficer, form: Posted) -> Response:
     except UnknownProfileError as error:
         return _new_page(request, officer, flat, {"profile": FieldError(error.detail)}, 422)
     except InvalidFieldsError as error:
-        found = {issue.path: FieldError(issue.message) for issue in error.issues}
-        return _new_page(request, officer, flat, found, 422)
+        return _new_page(request, officer, flat, issue_errors(error.issues), 422)
     except DomainError as error:
         return refused(request, officer, error)
     return RedirectResponse(f"/drafts/{view.request.id}?step=1", status_code=303)
@@ -451,19 +452,11 @@ def save(request: Request, request_id: str, officer: FormOfficer, form: Posted) 
         version = int(first_value(flat, "version"))
     except ValueError:
         version = item.version
+    # A refused save shows the same step again, with what the officer typed and the version
+    # they saw, so nothing typed is lost.
+    again = partial(_draft_page, request, officer, item, number, flat=flat, version=version)
     if parsed.errors:
-        trial = on_screen(item, parsed)
-        return _draft_page(
-            request,
-            officer,
-            item,
-            number,
-            flat=flat,
-            errors=parsed.errors,
-            on_page=trial,
-            status=422,
-            version=version,
-        )
+        return again(errors=parsed.errors, on_page=on_screen(item, parsed), status=422)
     changed_header = {
         name: value for name, value in parsed.header.items() if getattr(item, name) != value
     }
@@ -482,40 +475,11 @@ def save(request: Request, request_id: str, officer: FormOfficer, form: Posted) 
             )
         except ConcurrencyError:
             alert = FieldError(CONFLICT, {"yours": str(version), "now": str(item.version)})
-            return _draft_page(
-                request,
-                officer,
-                item,
-                number,
-                flat=flat,
-                alert=alert,
-                status=409,
-                version=version,
-            )
+            return again(alert=alert, status=409)
         except InvalidFieldsError as error:
-            found = {issue.path: FieldError(issue.message) for issue in error.issues}
-            return _draft_page(
-                request,
-                officer,
-                item,
-                number,
-                flat=flat,
-                errors=found,
-                status=422,
-                version=version,
-            )
+            return again(errors=issue_errors(error.issues), status=422)
         except (TypeNotAvailableError, UnknownProfileError) as error:
-            found = {"profile": FieldError(error.detail)}
-            return _draft_page(
-                request,
-                officer,
-                item,
-                number,
-                flat=flat,
-                errors=found,
-                status=422,
-                version=version,
-            )
+            return again(errors={"profile": FieldError(error.detail)}, status=422)
         except DomainError as error:
             return refused(request, officer, error)
     return RedirectResponse(_after_save(item.id, steps, number, verb, argument), status_code=303)
@@ -548,7 +512,7 @@ def submit(request: Request, request_id: str, officer: FormOfficer) -> Response:
         item = view.request
         rtype = ctx.catalogue.type(item.type_code)
         steps = steps_for(rtype)
-        errors = {issue.path: FieldError(issue.message) for issue in error.issues}
+        errors = issue_errors(error.issues)
         summary = tuple(
             Problem(
                 link_to(item.id, steps, issue.path, None),

@@ -41,6 +41,7 @@ from comity.domain.values import Role, Side, Urgency
 from comity.domain.workflow import REQUESTED, Status, allowed_next, is_open
 from comity.services import assessments, data_protection, exchange, inbox, requests
 from comity.services.context import ServiceContext
+from comity.services.requests import RequestView
 from comity.web.errors import status_for
 from comity.web.ui.i18n import N_
 from comity.web.ui.page import FormOfficer, Officer, SignedIn, refused, render, services
@@ -286,6 +287,23 @@ def offered_steps(request: CooperationRequest) -> list[Status]:
     return [status for status in Status if status in allowed]
 
 
+# What a request on the other side is called when it is not found: the officer never learns
+# that a request with that id exists on the other side.
+_NOT_ON_SIDE: Mapping[Side, str] = {
+    Side.REQUESTED: "no such received request",
+    Side.REQUESTING: "no such request of your authority",
+}
+
+
+def _read_on(side: Side, request: Request, officer: Officer, request_id: str) -> RequestView:
+    """The request for the officer if it is on ``side`` (NOT_FOUND otherwise); opening it is a
+    reading of its data, recorded in the DPO's register."""
+    view = data_protection.read(services(request), actor=officer.user, request_id=request_id)
+    if view.request.side is not side:
+        raise NotFoundError(_NOT_ON_SIDE[side])
+    return view
+
+
 def _working(
     request: Request,
     officer: Officer,
@@ -296,9 +314,7 @@ def _working(
 ) -> Response:
     ctx = services(request)
     try:
-        view = data_protection.read(ctx, actor=officer.user, request_id=request_id)
-        if view.request.side is not Side.REQUESTED:
-            raise NotFoundError("no such received request")
+        view = _read_on(Side.REQUESTED, request, officer, request_id)
     except DomainError as error:
         return refused(request, officer, error)
     item = view.request
@@ -525,9 +541,7 @@ def _answers_page(
 ) -> Response:
     ctx = services(request)
     try:
-        view = data_protection.read(ctx, actor=officer.user, request_id=request_id)
-        if view.request.side is not Side.REQUESTING:
-            raise NotFoundError("no such request of your authority")
+        view = _read_on(Side.REQUESTING, request, officer, request_id)
     except DomainError as error:
         return refused(request, officer, error)
     item = view.request

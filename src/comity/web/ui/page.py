@@ -80,6 +80,11 @@ def services(request: Request) -> ServiceContext:
     return context
 
 
+def type_titles(ctx: ServiceContext) -> dict[str, str]:
+    """The catalogue title of every form of cooperation by its code (the page translates it)."""
+    return {code: rtype.title for code, rtype in ctx.catalogue.types.items()}
+
+
 def current_officer(request: Request) -> Officer | None:
     """The officer the session cookie names, if it is still valid."""
     token = sessions.session_token(request)

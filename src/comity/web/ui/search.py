@@ -23,7 +23,7 @@ from comity.domain.workflow import Status
 from comity.services import requests
 from comity.services.ports import RequestQuery
 from comity.web.ui.i18n import N_, STATUS_LABELS
-from comity.web.ui.page import SignedIn, render, services
+from comity.web.ui.page import SignedIn, render, services, type_titles
 
 router = APIRouter(include_in_schema=False)
 
@@ -129,7 +129,7 @@ def search_page(request: Request, officer: SignedIn) -> Response:
     """The search form and a page of results (without filters: the most recently changed
     requests of the authority)."""
     ctx = services(request)
-    titles = {code: rtype.title for code, rtype in ctx.catalogue.types.items()}
+    titles = type_titles(ctx)
     filters = _filters(request)
     query, page, errors = _check(filters, titles)
     rows: list[Row] = []
