@@ -97,6 +97,8 @@ cooperation_request = Table(
     Column("retention_until", UTCDateTime()),
     Column("erased_at", UTCDateTime()),
     Index("ix_cooperation_request_scope", "authority_id", "status", "updated_at"),
+    # The latest requests of an authority (dashboard, search) without sorting them all.
+    Index("ix_cooperation_request_recent", "authority_id", "updated_at", "id"),
     # The other State's id for the request is unique per counterpart, and finds its copy here.
     Index("ix_cooperation_request_exchange", "requesting_state", "exchange_id", unique=True),
     Index("ix_cooperation_request_retention", "retention_until"),
@@ -127,6 +129,8 @@ deadline = Table(
     Column("basis", json_type(), nullable=False),
     Index("ix_deadline_request", "request_id"),
     Index("ix_deadline_due", "due_at"),
+    # What falls due first, in the order the dashboard lists it, read from the index.
+    Index("ix_deadline_order", "due_at", "code", "id"),
 )
 
 # The text a request is found by (accents folded, case folded). On PostgreSQL a GIN index over
