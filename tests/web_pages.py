@@ -4,9 +4,13 @@ read a page's CSRF token."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 from starlette.testclient import TestClient
 
+from comity.web.app import create_app
 from tests.federation_harness import PASSWORD
 
 
@@ -28,3 +32,14 @@ def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> Test
     )
     assert answer.status_code == 303, answer.text
     return client
+
+
+@contextmanager
+def signed_in(
+    node: Any, username: str, *, raise_server_exceptions: bool = True
+) -> Iterator[TestClient]:
+    """A browser on ``node``'s pages (a node of the integration tests or of a federation),
+    signed in as ``username`` for the ``with`` block."""
+    app = create_app(node.container)
+    with TestClient(app, raise_server_exceptions=raise_server_exceptions) as client:
+        yield sign_in(client, username)

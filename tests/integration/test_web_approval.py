@@ -8,16 +8,13 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from starlette.testclient import TestClient
-
 from comity.domain.commands import CreateDraft
 from comity.domain.values import Urgency
 from comity.services import requests
 from comity.services.demo import example_mla_fields
-from comity.web.app import create_app
 from tests.federation_harness import FedNode
 from tests.integration.conftest import Node
-from tests.web_pages import csrf_of, sign_in
+from tests.web_pages import csrf_of, sign_in, signed_in
 
 SCRIPT = '<script>alert("x")</script>'
 
@@ -42,8 +39,7 @@ def test_the_queue_lists_requests_awaiting_approval_most_urgent_first(seeded: No
         urgency=Urgency.URGENT,
         urgency_reasons="The logs are deleted after 30 days.",
     )
-    with TestClient(create_app(seeded.container)) as browser:
-        sign_in(browser, "approver")
+    with signed_in(seeded, "approver") as browser:
         queue = browser.get("/approvals")
         assert queue.status_code == 200
         assert f"/approvals/{routine}" in queue.text and f"/approvals/{urgent}" in queue.text
@@ -57,8 +53,7 @@ def test_the_queue_lists_requests_awaiting_approval_most_urgent_first(seeded: No
 
 def test_the_request_reads_under_its_labels_and_text_is_escaped(seeded: Node) -> None:
     request_id = submitted(seeded, facts_summary=SCRIPT)
-    with TestClient(create_app(seeded.container)) as browser:
-        sign_in(browser, "approver")
+    with signed_in(seeded, "approver") as browser:
         page = browser.get(f"/approvals/{request_id}")
         assert page.status_code == 200
         assert 'id="status">Awaiting approval<' in page.text
@@ -73,8 +68,7 @@ def test_the_request_reads_under_its_labels_and_text_is_escaped(seeded: Node) ->
 
 def test_the_drafter_cannot_approve_their_own_request(seeded: Node) -> None:
     request_id = submitted(seeded, user="both")
-    with TestClient(create_app(seeded.container)) as browser:
-        sign_in(browser, "both")
+    with signed_in(seeded, "both") as browser:
         page = browser.get(f"/approvals/{request_id}")
         answer = browser.post(
             f"/approvals/{request_id}/approve", data={"csrf_token": csrf_of(page.text)}
@@ -90,8 +84,7 @@ def test_the_drafter_cannot_approve_their_own_request(seeded: Node) -> None:
 
 def test_sent_back_with_a_comment_the_drafter_then_reads(seeded: Node) -> None:
     request_id = submitted(seeded)
-    with TestClient(create_app(seeded.container)) as browser:
-        sign_in(browser, "approver")
+    with signed_in(seeded, "approver") as browser:
         page = browser.get(f"/approvals/{request_id}")
         token = csrf_of(page.text)
         empty = browser.post(
@@ -120,8 +113,7 @@ def test_sent_back_with_a_comment_the_drafter_then_reads(seeded: Node) -> None:
 
 def test_forms_without_the_csrf_token_and_other_authorities_are_refused(seeded: Node) -> None:
     request_id = submitted(seeded)
-    with TestClient(create_app(seeded.container)) as browser:
-        sign_in(browser, "approver")
+    with signed_in(seeded, "approver") as browser:
         for step in ("approve", "return", "send"):
             answer = browser.post(f"/approvals/{request_id}/{step}", data={"reason": "x"})
             assert answer.status_code == 403, step
@@ -146,8 +138,7 @@ def test_blocking_findings_need_a_justification_then_the_request_is_sent(
     # Below the 48-month serious-crime line, without an exceptional justification: blocking.
     offences[0]["max_penalty_months"] = 12
     request_id = submitted(xa, offences=offences)
-    with TestClient(create_app(xa.container)) as browser:
-        sign_in(browser, "approver")
+    with signed_in(xa, "approver") as browser:
         page = browser.get(f"/approvals/{request_id}")
         assert 'data-code="EXCEPTIONAL_JUSTIFICATION_REQUIRED"' in page.text
         assert "Justification for overriding the blocking findings" in page.text
@@ -190,8 +181,7 @@ def test_a_failed_send_is_shown_and_the_request_stays_approved(seeded: Node) -> 
     requests.approve(
         seeded.container.services, actor=seeded.people["approver"], request_id=request_id
     )
-    with TestClient(create_app(seeded.container)) as browser:
-        sign_in(browser, "approver")
+    with signed_in(seeded, "approver") as browser:
         page = browser.get(f"/approvals/{request_id}")
         assert "Send to XB" in page.text
         # This node has no directory: nothing can be sent.

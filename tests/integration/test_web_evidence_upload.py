@@ -23,7 +23,7 @@ from tests.federation_harness import FedNode
 from tests.integration.conftest import Node
 from tests.integration.test_data_protection import LaterClock, draft
 from tests.integration.test_evidence_transfer import exchanged, small_chunks
-from tests.web_pages import csrf_of, sign_in
+from tests.web_pages import csrf_of, signed_in
 
 SCRIPT = '<script>alert("x")</script>'
 ESCAPED = "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;"
@@ -38,9 +38,19 @@ RECORD = {
 
 @contextmanager
 def browser(node: FedNode | Node, username: str) -> Iterator[TestClient]:
-    """A browser signed in as ``username`` on ``node``."""
-    with TestClient(create_app(node.container), raise_server_exceptions=False) as client:
-        yield sign_in(client, username)
+    """A browser signed in as ``username`` on ``node``; a server error is the status a browser
+    gets, not an exception in the test."""
+    with signed_in(node, username, raise_server_exceptions=False) as client:
+        yield client
+
+
+@contextmanager
+def executor_with_copy(nodes: dict[str, FedNode]) -> Iterator[tuple[TestClient, str, str]]:
+    """XB's executor signed in, with the id of XB's copy of a request XA sent and the CSRF
+    token of its evidence page."""
+    _, copy_id = exchanged(nodes)
+    with browser(nodes["XB"], "executor") as executor:
+        yield executor, copy_id, token(executor, copy_id)
 
 
 def token(client: TestClient, request_id: str) -> str:
@@ -123,9 +133,7 @@ def test_invalid_form_is_shown_again_with_each_message_next_to_its_field(
     nodes: dict[str, FedNode],
 ) -> None:
     xb = nodes["XB"]
-    _, copy_id = exchanged(nodes)
-    with browser(xb, "executor") as executor:
-        csrf = token(executor, copy_id)
+    with executor_with_copy(nodes) as (executor, copy_id, csrf):
         answer = executor.post(
             f"/requests/{copy_id}/evidence",
             data={
@@ -168,10 +176,8 @@ def test_chunked_upload_resumes_from_the_node_offset_and_seals_the_whole_file(
     nodes: dict[str, FedNode],
 ) -> None:
     xb = nodes["XB"]
-    _, copy_id = exchanged(nodes)
     data = os.urandom(10_000)
-    with browser(xb, "executor") as executor:
-        csrf = token(executor, copy_id)
+    with executor_with_copy(nodes) as (executor, copy_id, csrf):
         created = start(executor, copy_id, csrf, len(data))
         assert created.status_code == 201, created.text
         upload = created.json()
@@ -214,9 +220,7 @@ def test_script_requests_need_the_header_token_and_reach_only_the_officers_own_u
     nodes: dict[str, FedNode],
 ) -> None:
     xb = nodes["XB"]
-    _, copy_id = exchanged(nodes)
-    with browser(xb, "executor") as executor:
-        csrf = token(executor, copy_id)
+    with executor_with_copy(nodes) as (executor, copy_id, csrf):
         url = start(executor, copy_id, csrf, 100).json()["url"]
         no_header = executor.put(url, params={"offset": 0}, content=b"x" * 10)
         assert no_header.status_code == 403
@@ -281,9 +285,7 @@ def test_an_upload_nobody_touched_for_a_day_is_removed_when_another_starts(
     nodes: dict[str, FedNode],
 ) -> None:
     xb = nodes["XB"]
-    _, copy_id = exchanged(nodes)
-    with browser(xb, "executor") as executor:
-        csrf = token(executor, copy_id)
+    with executor_with_copy(nodes) as (executor, copy_id, csrf):
         stale = start(executor, copy_id, csrf, 10).json()["url"]
         fresh = start(executor, copy_id, csrf, 10).json()["url"]
     # The sessions would end with a day's jump of the clock: the node's own steps are called.

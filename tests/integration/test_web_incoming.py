@@ -17,7 +17,7 @@ from comity.web.app import create_app
 from tests.federation_harness import FedNode
 from tests.integration.test_evidence_transfer import exchanged
 from tests.integration.test_federation import relay
-from tests.web_pages import csrf_of, sign_in
+from tests.web_pages import csrf_of, sign_in, signed_in
 
 SCRIPT = '<script>alert("x")</script>'
 
@@ -51,10 +51,9 @@ def test_a_received_request_is_registered_questioned_answered_and_accepted(
     xa, xb = nodes["XA"], nodes["XB"]
     request_id, copy_id = exchanged(nodes)
     with (
-        TestClient(create_app(xb.container)) as requested,
+        signed_in(xb, "executor") as requested,
         TestClient(create_app(xa.container)) as requesting,
     ):
-        sign_in(requested, "executor")
         inbox = requested.get("/incoming")
         assert inbox.status_code == 200
         assert f'href="/incoming/{copy_id}"' in inbox.text and "XA" in inbox.text
@@ -151,8 +150,7 @@ def test_a_received_request_is_registered_questioned_answered_and_accepted(
 def test_steps_are_refused_without_token_role_or_scope(nodes: dict[str, FedNode]) -> None:
     xb = nodes["XB"]
     _, copy_id = exchanged(nodes)
-    with TestClient(create_app(xb.container)) as browser:
-        sign_in(browser, "executor")
+    with signed_in(xb, "executor") as browser:
         forged = browser.post(f"/incoming/{copy_id}/steps", data={"step": "registered"})
         assert forged.status_code == 403
         assert _status(xb, "executor", copy_id) is Status.RECEIVED
@@ -188,10 +186,9 @@ def test_conditions_are_proposed_accepted_by_the_requesting_state_and_dates_are_
     xa, xb = nodes["XA"], nodes["XB"]
     request_id, copy_id = exchanged(nodes)
     with (
-        TestClient(create_app(xb.container)) as requested,
+        signed_in(xb, "executor") as requested,
         TestClient(create_app(xa.container)) as requesting,
     ):
-        sign_in(requested, "executor")
         _step(requested, copy_id, step="registered")
         _step(requested, copy_id, step="under_assessment")
         codes = _checklist(requested.get(f"/incoming/{copy_id}").text)

@@ -15,15 +15,14 @@ from tests.integration.conftest import Node
 from tests.integration.test_data_protection import draft
 from tests.integration.test_evidence_api import client, login, upload
 from tests.integration.test_evidence_transfer import exchanged, small_chunks
-from tests.web_pages import sign_in
+from tests.web_pages import sign_in, signed_in
 
 SCRIPT = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 
 def test_text_in_a_request_is_shown_as_text_never_run(seeded: Node) -> None:
     created = draft(seeded, purpose=SCRIPT)
-    with TestClient(create_app(seeded.container)) as browser:
-        sign_in(browser, "drafter")
+    with signed_in(seeded, "drafter") as browser:
         page = browser.get(f"/requests/{created['id']}")
         assert page.status_code == 200
         assert SCRIPT not in page.text
@@ -66,8 +65,7 @@ def test_the_page_shows_particulars_by_their_labels_and_the_requests_linked_to_i
 ) -> None:
     earlier = draft(seeded)
     later = draft(seeded, preservation_ref=earlier["reference"])
-    with TestClient(create_app(seeded.container)) as browser:
-        sign_in(browser, "drafter")
+    with signed_in(seeded, "drafter") as browser:
         page = browser.get(f"/requests/{later['id']}").text
         assert "Measures requested" in page  # the catalogue's label, not the field's name
         assert f'href="/requests/{earlier["id"]}"' in page and "Follows" in page
