@@ -34,7 +34,6 @@ from comity.web.errors import status_for
 from comity.web.ui.draft_form import FieldError
 from comity.web.ui.draft_panel import Panel, problems, shown_findings
 from comity.web.ui.draft_steps import anchor_of
-from comity.web.ui.draft_widgets import shown_fields
 from comity.web.ui.i18n import N_
 from comity.web.ui.page import FormOfficer, Officer, SignedIn, refused, render
 from comity.web.ui.page import services as _ctx
@@ -126,7 +125,6 @@ def _page(
         status,
         item=item,
         rtype=rtype,
-        fields_shown=shown_fields(rtype, item.fields),
         panel=panel,
         blocking=[f for f in view.findings if f.blocking],
         drafter=names.get(item.created_by, ""),

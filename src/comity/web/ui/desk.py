@@ -10,7 +10,7 @@ every few seconds; without JavaScript the page has a link to refresh it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,6 +18,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from comity.domain.catalogue import FieldSpec, RequestType
 from comity.domain.deadlines import Deadline
 from comity.domain.directory import VIA_24_7
 from comity.domain.errors import DomainError, NotFoundError, PermissionDeniedError
@@ -27,7 +28,6 @@ from comity.services.context import ServiceContext
 from comity.services.requests import RequestView
 from comity.web.errors import status_for
 from comity.web.ui.i18n import N_
-from comity.web.ui.incoming import Shown, particulars
 from comity.web.ui.page import FormOfficer, Officer, SignedIn, refused, render, services
 
 router = APIRouter(include_in_schema=False)
@@ -53,8 +53,9 @@ class Card:
     waiting: bool
     emergency: bool
     title: str
-    facts: tuple[Shown, ...]
-    sought: tuple[Shown, ...]
+    # The fields of the emergency and of the assistance sought that the request gives.
+    facts: tuple[FieldSpec, ...]
+    sought: tuple[FieldSpec, ...]
     # Time since arrival, and for an acknowledged request the time it took and by whom.
     elapsed: str
     took: str = ""
@@ -98,6 +99,12 @@ def _names(ctx: ServiceContext, officer: Officer) -> dict[str, str]:
     }
 
 
+def given(rtype: RequestType, fields: Mapping[str, Any], names: Sequence[str]) -> list[FieldSpec]:
+    """The specs of the fields ``names`` that the request gives, in the order of ``names``."""
+    found = (rtype.field(name) for name in names if name in fields)
+    return [spec for spec in found if spec is not None]
+
+
 def queue(ctx: ServiceContext, officer: Officer, now: datetime) -> list[Card]:
     """The desk's cards: those waiting for acknowledgement first, longest waiting on top;
     then those acknowledged, most recent first."""
@@ -107,11 +114,11 @@ def queue(ctx: ServiceContext, officer: Officer, now: datetime) -> list[Card]:
     for item in items:
         request = item.view.request
         rtype = ctx.catalogue.types.get(request.type_code)
-        facts: Sequence[Shown] = ()
-        sought: Sequence[Shown] = ()
+        facts: Sequence[FieldSpec] = ()
+        sought: Sequence[FieldSpec] = ()
         if rtype is not None:
-            facts = particulars(rtype, request.fields, FACT_FIELDS)
-            sought = particulars(rtype, request.fields, SOUGHT_FIELDS)
+            facts = given(rtype, request.fields, FACT_FIELDS)
+            sought = given(rtype, request.fields, SOUGHT_FIELDS)
         took = ""
         if request.acknowledged_at is not None:
             took = clock((request.acknowledged_at - request.created_at).total_seconds())

@@ -8,7 +8,6 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from comity.domain.catalogue import FieldSpec, FieldType, RequestType
-from comity.domain.conditions import is_blank
 from comity.web.ui.draft_form import (
     FieldError,
     first_value,
@@ -53,25 +52,6 @@ class Widget:
     def hint_id(self) -> str:
         """The id of the description and error text tied with aria-describedby."""
         return self.anchor + "-hint"
-
-
-@dataclass(frozen=True)
-class Shown:
-    """A field's value as read-only text, as ``_fields.html`` shows it."""
-
-    kind: str
-    name: str
-    label: str
-    text: str = ""
-    codes: tuple[str, ...] = ()
-    children: tuple[Shown, ...] = ()
-    number: int = 0
-    error: FieldError | None = None
-
-    @property
-    def anchor(self) -> str:
-        """Where links to the field point."""
-        return anchor_of(self.name)
 
 
 @dataclass(frozen=True)
@@ -207,65 +187,3 @@ def step_widgets(
         for name in step.names
         if name in by_name
     )
-
-
-# -- read-only values ---------------------------------------------------------------------------
-
-
-def shown(
-    spec: FieldSpec,
-    value: Any,
-    path: str,
-    errors: Mapping[str, FieldError] | None = None,
-    *,
-    blanks: bool = False,
-) -> Shown | None:
-    """A field's value as read-only text with its catalogue label; None for a blank value
-    unless ``blanks`` (the review shows every field, so a missing one can be marked)."""
-    error = (errors or {}).get(path)
-    base = Shown(kind="text", name=path, label=spec.label, error=error)
-    if is_blank(value):
-        return replace(base, kind="blank") if blanks or error is not None else None
-    kind = spec.type
-    if kind is FieldType.OBJECT and isinstance(value, Mapping):
-        members = (
-            shown(member, value.get(member.name), f"{path}.{member.name}", errors, blanks=blanks)
-            for member in spec.fields
-        )
-        return replace(base, kind="group", children=tuple(m for m in members if m is not None))
-    if kind is FieldType.LIST and isinstance(value, list):
-        item = spec.items
-        if item is not None and item.type is FieldType.OBJECT:
-            entries = []
-            for index, entry in enumerate(value):
-                member = shown(item, entry, f"{path}[{index}]", errors, blanks=blanks)
-                if member is not None:
-                    entries.append(replace(member, number=index + 1))
-            return replace(base, kind="items", children=tuple(entries))
-        if item is not None and item.type is FieldType.ENUM:
-            return replace(base, kind="codes", codes=tuple(str(entry) for entry in value))
-        return replace(base, kind="lines", codes=tuple(str(entry) for entry in value))
-    if kind is FieldType.ENUM:
-        return replace(base, kind="codes", codes=(str(value),))
-    if kind is FieldType.BOOLEAN:
-        return replace(base, kind="yes" if value is True else "no")
-    return replace(base, text=str(value))
-
-
-def shown_fields(
-    rtype: RequestType,
-    values: Mapping[str, Any],
-    errors: Mapping[str, FieldError] | None = None,
-    *,
-    names: Sequence[str] | None = None,
-    blanks: bool = False,
-) -> tuple[Shown, ...]:
-    """Every field of a request (or those ``names``) as read-only text, in catalogue order."""
-    found = []
-    for spec in rtype.fields:
-        if names is not None and spec.name not in names:
-            continue
-        item = shown(spec, values.get(spec.name), f"fields.{spec.name}", errors, blanks=blanks)
-        if item is not None:
-            found.append(item)
-    return tuple(found)

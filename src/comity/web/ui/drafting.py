@@ -72,7 +72,7 @@ from comity.web.ui.draft_steps import (
     link_to,
     steps_for,
 )
-from comity.web.ui.draft_widgets import shown_fields, step_widgets
+from comity.web.ui.draft_widgets import step_widgets
 from comity.web.ui.page import FormOfficer, Officer, SignedIn, refused, render
 from comity.web.ui.page import services as _ctx
 from comity.web.ui.request_lists import authority_requests, usernames
@@ -355,7 +355,6 @@ def _draft_page(
         header=_header_choices(ctx, rtype, shown_request, values),
         states=states,
         directory_note=directory_note,
-        review=shown_fields(rtype, item.fields, errors, blanks=True) if step.review else (),
         panel=panel_for(ctx, shown_request, rtype, number),
         errors=errors,
         summary=summary,

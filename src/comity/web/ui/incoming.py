@@ -23,7 +23,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from comity.domain.catalogue import FieldSpec, FieldType, RequestType
 from comity.domain.commands import MoveRequest
 from comity.domain.errors import (
     DomainError,
@@ -86,57 +85,6 @@ ANSWER_DONE: Mapping[str, str] = {
 }
 
 Errors = dict[str, list[str]]
-
-
-# -- how a request's fields read --------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Shown:
-    """One value of a request as the page shows it, labelled from the catalogue.
-
-    ``kind`` is ``text``, ``enum`` (a catalogue value, read as words), ``bool``, ``group`` (an
-    object: its members in ``children``) or ``list`` (its items in ``children``)."""
-
-    label: str
-    kind: str
-    text: str = ""
-    children: tuple[Shown, ...] = ()
-
-
-def shown(spec: FieldSpec | None, name: str, value: Any) -> Shown:
-    """``value`` of the field ``spec`` (None for a field the catalogue does not know: its name
-    is its label) as nested labelled parts; nothing is marked safe, the template escapes."""
-    label = spec.label if spec is not None and spec.label else name
-    if isinstance(value, Mapping):
-        members = {member.name: member for member in spec.fields} if spec is not None else {}
-        # Members in the catalogue's order, then any it does not know, by name.
-        order = [name for name in members if name in value]
-        order += sorted(str(k) for k in value if str(k) not in members)
-        return Shown(
-            label, "group", children=tuple(shown(members.get(k), k, value[k]) for k in order)
-        )
-    if isinstance(value, list):
-        item = spec.items if spec is not None else None
-        return Shown(label, "list", children=tuple(shown(item, label, v) for v in value))
-    if isinstance(value, bool):
-        return Shown(label, "bool", "yes" if value else "no")
-    if spec is not None and spec.type is FieldType.ENUM and isinstance(value, str):
-        return Shown(label, "enum", value)
-    return Shown(label, "text", "" if value is None else str(value))
-
-
-def particulars(
-    rtype: RequestType, fields: Mapping[str, Any], only: Sequence[str] | None = None
-) -> list[Shown]:
-    """The request's fields in the catalogue's order (unknown ones after, by name), or only
-    the fields named in ``only``, in that order."""
-    if only is not None:
-        names = [name for name in only if name in fields]
-    else:
-        known = [spec.name for spec in rtype.fields if spec.name in fields]
-        names = known + sorted(name for name in fields if name not in known)
-    return [shown(rtype.field(name), name, fields[name]) for name in names]
 
 
 # -- the checklist of grounds -----------------------------------------------------------------
@@ -330,7 +278,7 @@ def _working(
         item=item,
         view=view,
         title=rtype.title,
-        fields=particulars(rtype, item.fields),
+        rtype=rtype,
         steps=[str(step) for step in steps],
         decisions=[str(step) for step in DECISIONS if step in steps],
         checks=checks,
