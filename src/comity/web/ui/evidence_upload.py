@@ -23,8 +23,6 @@ import errno
 import os
 import shutil
 from collections.abc import AsyncIterator, Callable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, BinaryIO
 from urllib.parse import quote
@@ -41,11 +39,9 @@ from comity.domain.errors import (
     CustodyBrokenError,
     DomainError,
     InvalidFieldsError,
-    PackageUnsafeError,
     PermissionDeniedError,
     StorageFullError,
 )
-from comity.domain.evidence import AcquisitionRecord, check_path
 from comity.domain.evidence_packages import PackageStatus
 from comity.domain.requests import CooperationRequest
 from comity.domain.values import Side
@@ -60,6 +56,15 @@ from comity.services.evidence_uploads import (
 from comity.web.api.evidence import _staging_dir
 from comity.web.errors import problem, status_for
 from comity.web.ui import i18n, sessions
+from comity.web.ui.evidence_record import (
+    BAD_NAME,
+    FIELD_LABELS,
+    REQUIRED,
+    Checked,
+    acquisition_record,
+    base_name,
+    check_form,
+)
 from comity.web.ui.i18n import N_
 from comity.web.ui.page import FormOfficer, Officer, SignedIn, current_officer, is_htmx, refused
 from comity.web.ui.page import render as _render
@@ -73,10 +78,6 @@ ONE_UPLOAD = UPLOADS + "/{upload_id}"
 CSRF_HEADER = "X-CSRF-Token"
 #: The chunk size the page's script sends (the node accepts up to ``MAX_CHUNK_BYTES``).
 CHUNK_BYTES = 4 * 1024 * 1024
-# Clocks of a workstation and the node may differ a little: an acquisition "in the future"
-# by less than this is taken as now.
-CLOCK_TOLERANCE = timedelta(minutes=5)
-_MAX_TEXT = 200
 
 #: What a package's status means, in words.
 STATUS_LABELS: Mapping[str, str] = {
@@ -118,30 +119,6 @@ CUSTODY_LABELS: Mapping[str, str] = {
     "rejected": N_("Rejected"),
     "custody_broken": N_("Custody broken"),
 }
-#: The labels of the acquisition record's fields (the form's and the package's).
-FIELD_LABELS: Mapping[str, str] = {
-    "file": N_("Evidence file"),
-    "acquired_by": N_("Acquired by"),
-    "acquired_at": N_("Acquired at (UTC)"),
-    "method": N_("Acquisition method"),
-    "tool": N_("Tool and version"),
-    "source": N_("Source (device or account)"),
-}
-_REQUIRED: Mapping[str, str] = {
-    "file": N_("Choose the file to send."),
-    "acquired_by": N_("Enter who acquired the evidence."),
-    "method": N_("Enter how the evidence was acquired."),
-    "tool": N_("Enter the tool used to acquire the evidence."),
-    "source": N_("Enter the device or account the evidence comes from."),
-}
-_TOO_LONG = N_("Use at most 200 characters.")
-_NO_NUL = N_("This text contains a character that cannot be stored.")
-_BAD_TIME = N_("Enter a date and time, for example 2026-11-01 14:30.")
-_FUTURE = N_("The acquisition time cannot be in the future.")
-_BAD_NAME = N_(
-    "This file name cannot be used in a package: rename the file (no slashes, backslashes or "
-    "control characters, at most 255 bytes) and choose it again."
-)
 _NOTICES: Mapping[str, str] = {
     "sealed": N_("Evidence sealed as package %(package)s: it is on its way to the other State."),
     "verified": N_("Package %(package)s verified again: every chunk and file matches."),
@@ -192,16 +169,6 @@ ScriptOfficer = Annotated[Officer, Depends(_script_officer)]
 ScriptFormOfficer = Annotated[Officer, Depends(_script_form_officer)]
 
 
-@dataclass(frozen=True)
-class Checked:
-    """A submitted upload form: the values as typed, the fields for the service, the errors
-    (field name → message to translate)."""
-
-    values: dict[str, str]
-    fields: dict[str, str]
-    errors: dict[str, str]
-
-
 @router.get(PAGE)
 def evidence_page(request: Request, request_id: str, officer: SignedIn) -> Response:
     """The request's evidence packages and, for officers who may send evidence, the upload
@@ -221,9 +188,9 @@ async def upload_file(
     ctx = _ctx(request)
     chosen = form.get("file")
     upload = chosen if isinstance(chosen, UploadFile) and chosen.filename else None
-    checked = _check(
+    checked = check_form(
         {key: _text(form.get(key)) for key in ACQUISITION_FIELDS},
-        None if upload is None else _base_name(upload.filename or ""),
+        None if upload is None else base_name(upload.filename or ""),
         ctx.clock.now(),
     )
     try:
@@ -243,7 +210,7 @@ async def upload_file(
                 actor=officer.user,
                 request_id=request_id,
                 paths=[path],
-                acquisition=_record(checked.fields, request_id, ctx.clock.now()),
+                acquisition=acquisition_record(checked.fields, request_id, ctx.clock.now()),
             )
         finally:
             shutil.rmtree(staging, ignore_errors=True)
@@ -282,16 +249,16 @@ async def start_upload(request: Request, request_id: str, officer: ScriptFormOff
     await run_in_threadpool(evidence.check_may_send, ctx, actor=officer.user, request_id=request_id)
     body = await _body(request)
     name = _text(body.get("file_name"))
-    checked = _check(
+    checked = check_form(
         {key: _text(body.get(key)) for key in ACQUISITION_FIELDS},
-        _base_name(name) if name else None,
+        base_name(name) if name else None,
         ctx.clock.now(),
     )
     size = body.get("size")
     if isinstance(size, str) and size.isdigit():
         size = int(size)
     if not isinstance(size, int) or isinstance(size, bool) or size < 0:
-        checked.errors["file"] = checked.errors.get("file", _REQUIRED["file"])
+        checked.errors["file"] = checked.errors.get("file", REQUIRED["file"])
     if checked.errors:
         return _invalid(request, checked.errors)
     assert isinstance(size, int)
@@ -307,7 +274,7 @@ async def start_upload(request: Request, request_id: str, officer: ScriptFormOff
             fields=checked.fields,
         )
     except InvalidFieldsError:
-        return _invalid(request, {"file": _BAD_NAME})
+        return _invalid(request, {"file": BAD_NAME})
     return JSONResponse(_upload_out(upload, request_id), status_code=201)
 
 
@@ -481,74 +448,6 @@ def _may(officer: Officer, item: CooperationRequest, action: Action) -> bool:
     except DomainError:
         return False
     return True
-
-
-def _check(values: Mapping[str, str], name: str | None, now: datetime) -> Checked:
-    """Check the form's fields as the API does (1 to 200 characters, a date and time not in
-    the future), with a message per field."""
-    typed = {key: values.get(key, "").strip() for key in ACQUISITION_FIELDS}
-    errors: dict[str, str] = {}
-    for key in ("acquired_by", "method", "tool", "source"):
-        if not typed[key]:
-            errors[key] = _REQUIRED[key]
-        elif len(typed[key]) > _MAX_TEXT:
-            errors[key] = _TOO_LONG
-        elif "\x00" in typed[key]:
-            errors[key] = _NO_NUL
-    fields = dict(typed)
-    if typed["acquired_at"]:
-        moment = _moment(typed["acquired_at"])
-        if moment is None:
-            errors["acquired_at"] = _BAD_TIME
-        elif moment > now + CLOCK_TOLERANCE:
-            errors["acquired_at"] = _FUTURE
-        else:
-            fields["acquired_at"] = moment.isoformat()
-    if name is None:
-        errors["file"] = _REQUIRED["file"]
-    elif not _usable_name(name):
-        errors["file"] = _BAD_NAME
-    return Checked({**typed, "file": name or ""}, fields, errors)
-
-
-def _moment(text: str) -> datetime | None:
-    """A date and time as a ``datetime-local`` field sends it (taken as UTC, as its label
-    says), or ISO 8601 with an offset."""
-    try:
-        moment = datetime.fromisoformat(text.replace(" ", "T", 1))
-    except ValueError:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-
-
-def _usable_name(name: str) -> bool:
-    """True if the name can be a package's file name (as sealing checks it) and a file's."""
-    try:
-        check_path(name)
-    except PackageUnsafeError:
-        return False
-    return (
-        "/" not in name
-        and len(name.encode("utf-8", "surrogatepass")) <= 255
-        and all(ch.isprintable() for ch in name)
-    )
-
-
-def _base_name(name: str) -> str:
-    # Some browsers send the whole path of the chosen file, with either separator.
-    return name.replace("\\", "/").rsplit("/", 1)[-1]
-
-
-def _record(fields: Mapping[str, str], request_id: str, now: datetime) -> AcquisitionRecord:
-    given = fields.get("acquired_at", "")
-    return AcquisitionRecord(
-        fields["acquired_by"],
-        datetime.fromisoformat(given) if given else now,
-        fields["method"],
-        fields["tool"],
-        fields["source"],
-        request_id,
-    )
 
 
 def _copy(source: BinaryIO, path: Path) -> None:
