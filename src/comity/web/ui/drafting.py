@@ -400,6 +400,15 @@ def draft(request: Request, request_id: str, officer: SignedIn) -> Response:
     return _draft_page(request, officer, item, number, more=more)
 
 
+def _posted_step(
+    ctx: ServiceContext, item: CooperationRequest, flat: Mapping[str, Sequence[str]]
+) -> tuple[RequestType, tuple[Step, ...], int]:
+    """The draft's type, its steps, and the number of the step a posted form was on."""
+    rtype = ctx.catalogue.type(item.type_code)
+    steps = steps_for(rtype)
+    return rtype, steps, _step_number(first_value(flat, "step"), steps)
+
+
 @router.post("/drafts/{request_id}/check", response_class=HTMLResponse)
 def check(request: Request, request_id: str, officer: FormOfficer, form: Posted) -> Response:
     """The side panel for the values on the screen, computed without saving them (htmx
@@ -410,10 +419,9 @@ def check(request: Request, request_id: str, officer: FormOfficer, form: Posted)
     except DomainError as error:
         return refused(request, officer, error)
     item = view.request
-    rtype = ctx.catalogue.type(item.type_code)
-    steps = steps_for(rtype)
-    number = _step_number(first_value(flat_form(form), "step"), steps)
-    parsed = parse_step(ctx, rtype, steps[number - 1], flat_form(form), profile_now=item.profile)
+    flat = flat_form(form)
+    rtype, steps, number = _posted_step(ctx, item, flat)
+    parsed = parse_step(ctx, rtype, steps[number - 1], flat, profile_now=item.profile)
     trial = on_screen(item, parsed)
     panel = panel_for(ctx, trial, rtype, number, parsed.errors)
     return render(request, "ui/draft_panel.html", officer, item=item, panel=panel)
@@ -439,10 +447,8 @@ def save(request: Request, request_id: str, officer: FormOfficer, form: Posted) 
     except DomainError as error:
         return refused(request, officer, error)
     item = view.request
-    rtype = ctx.catalogue.type(item.type_code)
-    steps = steps_for(rtype)
     flat = flat_form(form)
-    number = _step_number(first_value(flat, "step"), steps)
+    rtype, steps, number = _posted_step(ctx, item, flat)
     step = steps[number - 1]
     verb, argument = _action(flat)
     removed = argument if verb == "remove" else ""
