@@ -119,3 +119,16 @@ def test_sign_in_returns_to_the_page_asked_for_and_only_on_this_node(seeded: Nod
         # The language links keep the page's other query values.
         page = browser.get("/search?q=fraud")
         assert 'href="/search?q=fraud&amp;lang=ru"' in page.text
+
+
+def test_a_fragment_polled_after_the_session_ended_sends_the_whole_page_to_sign_in(
+    seeded: Node,
+) -> None:
+    with TestClient(create_app(seeded.container)) as browser:
+        polled = browser.get(
+            "/desk/queue",
+            headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/desk"},
+            follow_redirects=False,
+        )
+        assert polled.status_code == 204
+        assert polled.headers["HX-Redirect"] == "/login?next=%2Fdesk"

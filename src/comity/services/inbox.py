@@ -37,14 +37,17 @@ def waiting_acknowledgement(request: CooperationRequest) -> bool:
     return request.side is Side.REQUESTED and urgent and request.acknowledged_at is None
 
 
-def inbox(ctx: ServiceContext, *, actor: User, limit: int = 50) -> list[InboxItem]:
-    """Open requests received for the actor's authority, most recently received first."""
+def inbox(
+    ctx: ServiceContext, *, actor: User, limit: int = 50, status: Status | None = None
+) -> list[InboxItem]:
+    """Open requests received for the actor's authority (in ``status`` only, if given), most
+    recently received first."""
     # One bounded query: the open statuses and the order are the database's to apply, so the
     # cost does not grow with the authority's whole history of received requests.
     query = RequestQuery(
         authority_id=actor.authority_id,
         side=Side.REQUESTED,
-        statuses=OPEN_STATUSES,
+        statuses=OPEN_STATUSES if status is None else OPEN_STATUSES & {status},
         newest_first=True,
         limit=limit,
     )

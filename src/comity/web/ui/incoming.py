@@ -183,13 +183,16 @@ def titles(ctx: ServiceContext, codes: Sequence[str]) -> dict[str, str]:
     return {code: known[code].title if code in known else code for code in codes}
 
 
+# How many received requests the inbox shows (the newest; Search finds the others).
+INBOX_PAGE = 100
+
+
 @router.get("/incoming", response_class=HTMLResponse)
 def incoming(request: Request, officer: SignedIn, status: str = "") -> Response:
     """The inbox of the officer's authority: open received requests, urgent ones first."""
     if not may_work(officer):
         return refused(request, officer, _not_yours())
     ctx = services(request)
-    items = urgent_first(inbox.inbox(ctx, actor=officer.user, limit=500))
     choices = [str(s) for s in REQUESTED if is_open(s)]
     errors: Errors = {}
     chosen: Status | None = None
@@ -198,14 +201,16 @@ def incoming(request: Request, officer: SignedIn, status: str = "") -> Response:
             chosen = Status(status)
         except ValueError:
             errors["status"] = [N_("Choose a status from the list.")]
-    if chosen is not None:
-        items = [item for item in items if item.view.request.status is chosen]
+    # The newest received requests, filtered by the database; older ones are found by Search.
+    found = inbox.inbox(ctx, actor=officer.user, limit=INBOX_PAGE + 1, status=chosen)
+    items = urgent_first(found[:INBOX_PAGE])
     return render(
         request,
         "ui/incoming.html",
         officer,
         422 if errors else 200,
         items=items,
+        more=len(found) > INBOX_PAGE,
         titles=titles(ctx, [item.view.request.type_code for item in items]),
         choices=choices,
         chosen=str(chosen) if chosen else "",

@@ -14,10 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, cast
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from comity.domain.access import User
@@ -182,10 +182,18 @@ def install(app: FastAPI) -> None:
     that says so (the API's problem+json handlers stay for everything else)."""
 
     @app.exception_handler(SignInRequiredError)
-    def _sign_in(_request: Request, error: SignInRequiredError) -> RedirectResponse:
+    def _sign_in(request: Request, error: SignInRequiredError) -> Response:
+        back_to = error.back_to
+        if is_htmx(request):
+            # Back to the page that polled, not to the fragment it polled.
+            back_to = urlsplit(request.headers.get("HX-Current-URL", "")).path or back_to
         target = "/login"
-        if error.back_to not in ("", "/"):
-            target += "?next=" + quote(error.back_to, safe="")
+        if back_to not in ("", "/"):
+            target += "?next=" + quote(back_to, safe="")
+        if is_htmx(request):
+            # A fragment polled after the session ended: htmx loads the sign-in page as a
+            # whole page, instead of swapping it into the part of the page it refreshes.
+            return Response(status_code=204, headers={"HX-Redirect": target})
         return RedirectResponse(target, status_code=303)
 
     @app.exception_handler(FormExpiredError)
