@@ -50,6 +50,8 @@ def test_an_emergency_is_on_the_desk_with_its_clock_and_is_acknowledged(
         assert "A gang threatens to publish hospital records tomorrow." in text
         assert SCRIPT not in text and "&lt;script&gt;" in text
         assert "How the assistance relates to the emergency" in text  # catalogue label
+        # The card shows the emergency and the assistance, not every field by its code.
+        assert "<dt>case_refs</dt>" not in text and "<dt>facts_summary</dt>" not in text
         assert "The logs identify the server the gang uses." in text
         assert ">Acknowledge<" in text and 'hx-get="/desk/queue"' in text
         assert 'hx-trigger="every 5s"' in text and 'role="alert"' in text
