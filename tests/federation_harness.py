@@ -8,6 +8,7 @@ signatures and envelopes, no sockets); end-to-end tests run them as processes ov
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -139,6 +140,18 @@ class InProcessPeers:
         self.nodes = nodes
         self.sent: list[bytes] = []
         self.clock: Any = None
+        # Each recipient's federation app is built once: the relay sends chunks from several
+        # threads, and FastAPI builds a route under warnings.catch_warnings(), which is not
+        # thread-safe (a warning it silences in one thread escaped as an error in another).
+        self._apps: dict[str, Any] = {}
+        self._apps_lock = threading.Lock()
+
+    def app(self, state: str) -> Any:
+        """The federation app of ``state``'s node (built on first use)."""
+        with self._apps_lock:
+            if state not in self._apps:
+                self._apps[state] = create_federation_app(self.nodes[state].container)
+            return self._apps[state]
 
     def deliver(self, recipient: StateEntry, envelope: bytes) -> PeerAnswer:
         self.sent.append(envelope)
@@ -150,9 +163,7 @@ class InProcessPeers:
         url = endpoint + MESSAGES_PATH
         now = node.ctx.clock.now()
         signed = headers or self.signer.headers(url=url, body=envelope, now=now)
-        with TestClient(
-            create_federation_app(node.container), base_url=endpoint, raise_server_exceptions=True
-        ) as client:
+        with TestClient(self.app(state), base_url=endpoint, raise_server_exceptions=True) as client:
             return client.post(MESSAGES_PATH, content=envelope, headers=signed)
 
     # Evidence calls (``EvidencePeers``), through the same real federation app.
@@ -186,9 +197,7 @@ class InProcessPeers:
             url=url, body=body, now=node.ctx.clock.now(), content_type=content_type
         )
         sent = tamper(body) if tamper is not None else body
-        with TestClient(
-            create_federation_app(node.container), base_url=endpoint, raise_server_exceptions=True
-        ) as client:
+        with TestClient(self.app(state), base_url=endpoint, raise_server_exceptions=True) as client:
             return _transfer_answer(
                 client.post(EVIDENCE_PATH + path, content=sent, headers=headers)
             )
