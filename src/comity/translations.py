@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -57,6 +58,14 @@ def load(locale_dir: Path, languages: Iterable[str]) -> dict[str, Translations]:
     domain, then gives the English text: a catalogue label such as "From" (a period's start)
     may read differently from the same word on a page.
     """
+    return dict(_compiled(locale_dir, tuple(languages)))
+
+
+@cache
+def _compiled(locale_dir: Path, languages: tuple[str, ...]) -> dict[str, Translations]:
+    """The compiled catalogues, once per process: compiling the twelve files takes about
+    0.2 s, and every application built (each test's node, each node's pages and PDF
+    renderer) would pay it again. They are read-only once compiled."""
     loaded: dict[str, Translations] = {}
     for code in languages:
         folder = locale_dir / code / "LC_MESSAGES"
