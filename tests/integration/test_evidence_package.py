@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import re
@@ -152,8 +153,14 @@ def test_read_manifest_token_verifies_bytes(
     kid, read = read_manifest_token(token + b"\n", resolver(nodes))  # type: ignore[arg-type]
     assert (kid, read) == (nodes[0].signing_kid, manifest)
     assert read_manifest(tmp_path / "pkg", resolver(nodes)) == (kid, read)  # type: ignore[arg-type]
+    # One bit of the signature flipped (changing its last characters could leave the decoded
+    # bytes as they were: the last base64 character carries padding bits, and "AA" may
+    # already be there).
+    header, payload, signature = token.strip().split(b".")
+    raw = base64.urlsafe_b64decode(signature + b"=" * (-len(signature) % 4))
+    flipped = base64.urlsafe_b64encode(bytes([raw[0] ^ 1]) + raw[1:]).rstrip(b"=")
     with pytest.raises(SignatureInvalidError):
-        read_manifest_token(token[:-2] + b"AA", resolver(nodes))  # type: ignore[arg-type]
+        read_manifest_token(b".".join((header, payload, flipped)), resolver(nodes))  # type: ignore[arg-type]
     with pytest.raises(SignerUntrustedError):
         read_manifest_token(token, {}.__getitem__)
     (tmp_path / "pkg" / MANIFEST_FILE).unlink()
