@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from comity.domain import errors as domain
-from comity.services.evidence_uploads import ChunkTooLargeError
+from comity.services.evidence_uploads import ChunkTooLargeError, OffsetMismatchError
 
 log = logging.getLogger("comity.web")
 
@@ -78,6 +78,9 @@ REFUSED_MESSAGE_STATUS = 422
 
 # Codes the web edge answers itself, before any route or domain code runs.
 EDGE_STATUS = {"MALFORMED_JSON": 400, "TOO_LARGE": 413}
+
+# A page's form answered again with each field's message: the status of invalid fields.
+FORM_INVALID = STATUS[domain.InvalidFieldsError]
 
 
 def problem_document(
@@ -145,11 +148,14 @@ def install(app: FastAPI) -> None:
             extra = {"errors": _issues(error.issues)}
         elif isinstance(error, domain.BlockingFindingsError | domain.InvalidDecisionError):
             extra = {"findings": [{"code": c, "message": m} for c, m in error.findings]}
+        elif isinstance(error, OffsetMismatchError):
+            # Where a resumable upload goes on from, in the body and as tus-style header.
+            extra = {"offset": error.offset}
         status = status_for(error)
         if status >= 500:
             log.error("server-side failure %s: %s", error.code, error.detail)
         title = type(error).__doc__ or error.code
-        return problem(
+        answer = problem(
             request,
             status=status,
             code=error.code,
@@ -157,6 +163,9 @@ def install(app: FastAPI) -> None:
             detail=error.detail,
             **extra,
         )
+        if isinstance(error, OffsetMismatchError):
+            answer.headers["Upload-Offset"] = str(error.offset)
+        return answer
 
     @app.exception_handler(RequestValidationError)
     def _validation(request: Request, error: RequestValidationError) -> JSONResponse:

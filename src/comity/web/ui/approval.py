@@ -30,7 +30,7 @@ from comity.domain.values import Role, Side
 from comity.domain.workflow import Status
 from comity.services import data_protection, exchange, requests
 from comity.services.requests import RequestView
-from comity.web.errors import status_for
+from comity.web.errors import FORM_INVALID, status_for
 from comity.web.ui.draft_form import FieldError
 from comity.web.ui.draft_panel import Panel, problems, shown_findings
 from comity.web.ui.draft_steps import anchor_of
@@ -209,7 +209,7 @@ def send_back(
     # The drafter needs to know what to change, whatever the status it is sent back from.
     if not reason.strip():
         errors = {"reason": FieldError(COMMENT_REQUIRED)}
-        return _page(request, officer, view, errors=errors, status=422)
+        return _page(request, officer, view, errors=errors, status=FORM_INVALID)
     try:
         requests.return_to_draft(
             ctx, actor=officer.user, request_id=request_id, reason=reason.strip()

@@ -29,7 +29,7 @@ from comity.domain.directory import (
     StateEntry,
     TransferRestriction,
 )
-from comity.domain.errors import DomainError
+from comity.domain.errors import DomainError, NotFoundError
 from comity.domain.values import AuthorityKind, Channel
 from comity.federation_setup import verified_directory
 from comity.web.errors import status_for
@@ -237,7 +237,12 @@ def state_page(request: Request, state: str, officer: SignedIn) -> Response:
     entry = view.directory.states.get(state.upper()) if len(state) <= 8 else None
     if entry is None:
         return render(
-            request, "ui/directory_state.html", officer, status=404, view=view, state=None
+            request,
+            "ui/directory_state.html",
+            officer,
+            status=status_for(NotFoundError(f"no State {state!r} in the directory")),
+            view=view,
+            state=None,
         )
     return render(
         request,

@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, Response
 from comity.domain.errors import DomainError
 from comity.services import data_protection, requests
 from comity.services.ports import RequestQuery
+from comity.web.errors import FORM_INVALID
 from comity.web.ui.i18n import N_
 from comity.web.ui.page import SignedIn, refused, render, services, type_titles
 
@@ -94,7 +95,7 @@ def dpo_page(request: Request, officer: SignedIn) -> Response:
         request,
         "ui/dpo.html",
         officer,
-        status=422 if errors else 200,
+        status=FORM_INVALID if errors else 200,
         errors=errors,
         reference=reference,
         weeks=weeks,

@@ -44,7 +44,7 @@ from comity.domain.workflow import Status
 from comity.federation_setup import verified_directory
 from comity.services import requests
 from comity.services.context import ServiceContext
-from comity.web.errors import status_for
+from comity.web.errors import FORM_INVALID, status_for
 from comity.web.ui.draft_form import (
     CONFLICT,
     NOT_FOR_TYPE,
@@ -242,7 +242,7 @@ def create(request: Request, officer: FormOfficer, form: Posted) -> Response:
     if rtype is not None:
         _check_for_type(ctx, rtype, header, errors)
     if errors or rtype is None:
-        return _new_page(request, officer, flat, errors, 422)
+        return _new_page(request, officer, flat, errors, FORM_INVALID)
     try:
         view = requests.create_draft(
             ctx,
@@ -256,11 +256,15 @@ def create(request: Request, officer: FormOfficer, form: Posted) -> Response:
             ),
         )
     except (TypeNotAvailableError, UnknownRequestTypeError) as error:
-        return _new_page(request, officer, flat, {"type_code": FieldError(error.detail)}, 422)
+        return _new_page(
+            request, officer, flat, {"type_code": FieldError(error.detail)}, status_for(error)
+        )
     except UnknownProfileError as error:
-        return _new_page(request, officer, flat, {"profile": FieldError(error.detail)}, 422)
+        return _new_page(
+            request, officer, flat, {"profile": FieldError(error.detail)}, status_for(error)
+        )
     except InvalidFieldsError as error:
-        return _new_page(request, officer, flat, issue_errors(error.issues), 422)
+        return _new_page(request, officer, flat, issue_errors(error.issues), status_for(error))
     except DomainError as error:
         return refused(request, officer, error)
     return RedirectResponse(f"/drafts/{view.request.id}?step=1", status_code=303)
@@ -461,7 +465,7 @@ def save(request: Request, request_id: str, officer: FormOfficer, form: Posted) 
     # they saw, so nothing typed is lost.
     again = partial(_draft_page, request, officer, item, number, flat=flat, version=version)
     if parsed.errors:
-        return again(errors=parsed.errors, on_page=on_screen(item, parsed), status=422)
+        return again(errors=parsed.errors, on_page=on_screen(item, parsed), status=FORM_INVALID)
     changed_header = {
         name: value for name, value in parsed.header.items() if getattr(item, name) != value
     }
@@ -478,13 +482,13 @@ def save(request: Request, request_id: str, officer: FormOfficer, form: Posted) 
                     expected_version=version,
                 ),
             )
-        except ConcurrencyError:
+        except ConcurrencyError as error:
             alert = FieldError(CONFLICT, {"yours": str(version), "now": str(item.version)})
-            return again(alert=alert, status=409)
+            return again(alert=alert, status=status_for(error))
         except InvalidFieldsError as error:
-            return again(errors=issue_errors(error.issues), status=422)
+            return again(errors=issue_errors(error.issues), status=status_for(error))
         except (TypeNotAvailableError, UnknownProfileError) as error:
-            return again(errors={"profile": FieldError(error.detail)}, status=422)
+            return again(errors={"profile": FieldError(error.detail)}, status=status_for(error))
         except DomainError as error:
             return refused(request, officer, error)
     return RedirectResponse(_after_save(item.id, steps, number, verb, argument), status_code=303)

@@ -50,11 +50,10 @@ from comity.services.evidence import PackageView
 from comity.services.evidence_uploads import (
     ACQUISITION_FIELDS,
     ChunkTooLargeError,
-    OffsetMismatchError,
     Upload,
 )
 from comity.web.api.evidence import _staging_dir
-from comity.web.errors import problem, status_for
+from comity.web.errors import FORM_INVALID, problem
 from comity.web.ui import i18n, sessions
 from comity.web.ui.evidence_record import (
     BAD_NAME,
@@ -195,7 +194,7 @@ async def upload_file(
     )
     try:
         if checked.errors or upload is None:
-            return _page(request, officer, request_id, checked=checked, status=422)
+            return _page(request, officer, request_id, checked=checked, status=FORM_INVALID)
         # Refused before the file is copied, as the script's uploads are before they begin.
         await run_in_threadpool(
             evidence.check_may_send, ctx, actor=officer.user, request_id=request_id
@@ -302,23 +301,20 @@ async def upload_chunk(
     goes to disk as it arrives; a chunk that fails half-way leaves nothing behind."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > evidence_uploads.MAX_CHUNK_BYTES:
-        return _too_large(request, f"a chunk is at most {evidence_uploads.MAX_CHUNK_BYTES} bytes")
-    try:
-        with evidence_uploads.receiving(
-            _ctx(request),
-            actor=officer.user,
-            root=_root(request),
-            request_id=request_id,
-            upload_id=upload_id,
-            offset=offset,
-        ) as sink:
-            async for part in request.stream():
-                sink.write(part)
-            held = sink.start + sink.received
-    except OffsetMismatchError as error:
-        return _offset_conflict(request, error)
-    except ChunkTooLargeError as error:
-        return _too_large(request, error.detail)
+        raise ChunkTooLargeError(f"a chunk is at most {evidence_uploads.MAX_CHUNK_BYTES} bytes")
+    with evidence_uploads.receiving(
+        _ctx(request),
+        actor=officer.user,
+        root=_root(request),
+        request_id=request_id,
+        upload_id=upload_id,
+        offset=offset,
+    ) as sink:
+        async for part in request.stream():
+            sink.write(part)
+        held = sink.start + sink.received
+    # An offset mismatch (409 with the node's offset) and a chunk over its bound (413) are
+    # answered by the application's problem handler, like every other refusal.
     return JSONResponse({"upload_id": upload_id, "offset": held})
 
 
@@ -328,17 +324,14 @@ async def complete_upload(
 ) -> Response:
     """Seal the uploaded file once every byte is there (409 with the offset before) and send
     it: ``{package_id, location}``, the evidence page saying so."""
-    try:
-        view = await run_in_threadpool(
-            evidence_uploads.complete,
-            _ctx(request),
-            actor=officer.user,
-            root=_root(request),
-            request_id=request_id,
-            upload_id=upload_id,
-        )
-    except OffsetMismatchError as error:
-        return _offset_conflict(request, error)
+    view = await run_in_threadpool(
+        evidence_uploads.complete,
+        _ctx(request),
+        actor=officer.user,
+        root=_root(request),
+        request_id=request_id,
+        upload_id=upload_id,
+    )
     package_id = view.package.package_id
     location = _page_url(request_id, "sealed", package_id)
     return JSONResponse({"package_id": package_id, "location": location}, status_code=201)
@@ -502,7 +495,7 @@ def _invalid(request: Request, errors: Mapping[str, str]) -> Response:
     gettext = _gettext(request)
     return problem(
         request,
-        status=status_for(InvalidFieldsError(())),
+        status=FORM_INVALID,
         code=InvalidFieldsError.code,
         title="Some fields are invalid",
         detail=f"{len(errors)} field(s) to correct",
@@ -510,29 +503,6 @@ def _invalid(request: Request, errors: Mapping[str, str]) -> Response:
             {"path": key, "kind": "invalid", "message": gettext(message)}
             for key, message in errors.items()
         ],
-    )
-
-
-def _offset_conflict(request: Request, error: OffsetMismatchError) -> Response:
-    answer = problem(
-        request,
-        status=status_for(error),
-        code=error.code,
-        title="The chunk does not start where the upload stands",
-        detail=error.detail,
-        offset=error.offset,
-    )
-    answer.headers["Upload-Offset"] = str(error.offset)
-    return answer
-
-
-def _too_large(request: Request, detail: str) -> Response:
-    return problem(
-        request,
-        status=413,
-        code=ChunkTooLargeError.code,
-        title="The chunk is too large",
-        detail=detail,
     )
 
 

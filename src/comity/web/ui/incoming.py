@@ -41,7 +41,7 @@ from comity.domain.workflow import REQUESTED, Status, allowed_next, is_open
 from comity.services import assessments, data_protection, exchange, inbox, requests
 from comity.services.context import ServiceContext
 from comity.services.requests import RequestView
-from comity.web.errors import status_for
+from comity.web.errors import FORM_INVALID, status_for
 from comity.web.ui.i18n import N_
 from comity.web.ui.page import FormOfficer, Officer, SignedIn, refused, render, services
 
@@ -208,7 +208,7 @@ def incoming(request: Request, officer: SignedIn, status: str = "") -> Response:
         request,
         "ui/incoming.html",
         officer,
-        422 if errors else 200,
+        FORM_INVALID if errors else 200,
         items=items,
         more=len(found) > INBOX_PAGE,
         titles=titles(ctx, [item.view.request.type_code for item in items]),
@@ -465,7 +465,7 @@ async def take_step(request: Request, request_id: str, officer: FormOfficer) -> 
     else:
         attempt.errors["_form"] = [N_("This step is not possible now.")]
     if command is None:
-        return _working(request, officer, request_id, attempt, 422)
+        return _working(request, officer, request_id, attempt, FORM_INVALID)
     try:
         requests.process(ctx, actor=officer.user, command=command)
     except (NotFoundError, PermissionDeniedError) as error:
@@ -529,7 +529,9 @@ async def answer(request: Request, request_id: str, officer: FormOfficer) -> Res
     answers = _text(form, "answers", MAX_ANSWERS)
     if not answers:
         errors: Errors = {"answers": [N_("Write your answers.")]}
-        return _answers_page(request, officer, request_id, errors, {"answers": answers}, 422)
+        return _answers_page(
+            request, officer, request_id, errors, {"answers": answers}, FORM_INVALID
+        )
     try:
         exchange.supply_information(
             services(request), actor=officer.user, request_id=request_id, answers=answers
@@ -563,13 +565,13 @@ async def follow_up(request: Request, request_id: str, officer: FormOfficer) -> 
         elif action == "withdraw":
             if not reason:
                 errors: Errors = {field_name: [N_("Give the reasons for withdrawing.")]}
-                return _answers_page(request, officer, request_id, errors, values, 422)
+                return _answers_page(request, officer, request_id, errors, values, FORM_INVALID)
             requests.withdraw(ctx, actor=officer.user, request_id=request_id, reason=reason)
         elif action == "close":
             exchange.close(ctx, actor=officer.user, request_id=request_id, reason=reason)
         else:
             unknown: Errors = {"_form": [N_("This step is not possible now.")]}
-            return _answers_page(request, officer, request_id, unknown, values, 422)
+            return _answers_page(request, officer, request_id, unknown, values, FORM_INVALID)
     except (NotFoundError, PermissionDeniedError) as error:
         return refused(request, officer, error)
     except DomainError as error:

@@ -22,6 +22,7 @@ from comity.domain.values import Side
 from comity.domain.workflow import Status
 from comity.services import requests
 from comity.services.ports import RequestQuery
+from comity.web.errors import FORM_INVALID
 from comity.web.ui.i18n import N_, STATUS_LABELS
 from comity.web.ui.page import SignedIn, render, services, type_titles
 
@@ -146,7 +147,7 @@ def search_page(request: Request, officer: SignedIn) -> Response:
         request,
         "ui/search.html",
         officer,
-        status=422 if errors else 200,
+        status=FORM_INVALID if errors else 200,
         filters=filters,
         errors=errors,
         rows=rows,
