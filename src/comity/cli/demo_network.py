@@ -228,6 +228,7 @@ _ROLE_ORDER = (
     Role.APPROVER,
     Role.EXECUTOR,
     Role.DPO,
+    Role.AUDITOR,
     Role.ADMIN,
     Role.DRAFTER,
 )

@@ -207,6 +207,55 @@ class AuditUnavailableError(DomainError):
     code = "AUDIT_UNAVAILABLE"
 
 
+class AuditIntegrityError(DomainError):
+    """The audit log no longer matches itself or a checkpoint it signed: a leaf, a node or
+    the head was changed, removed or rolled back. The node refuses to sign checkpoints."""
+
+    code = "AUDIT_INTEGRITY"
+
+
+class ProofInvalidError(DomainError):
+    """A Merkle inclusion or consistency proof does not verify (RFC 9162 §2.1.3, §2.1.4)."""
+
+    code = "PROOF_INVALID"
+
+
+class CheckpointError(DomainError):
+    """A checkpoint (signed tree head) or a witness call is malformed or out of order."""
+
+    code = "CHECKPOINT_INVALID"
+
+
+class UnknownLogError(CheckpointError):
+    """A checkpoint's origin names no log this node witnesses (C2SP tlog-witness: 404)."""
+
+    code = "UNKNOWN_LOG"
+
+
+class CheckpointSizeConflictError(CheckpointError):
+    """The caller's idea of the last size this witness saw is wrong; ``size`` is the right one,
+    so the log retries with a proof from there (C2SP tlog-witness: 409)."""
+
+    code = "CHECKPOINT_SIZE_CONFLICT"
+
+    def __init__(self, detail: str, *, size: int) -> None:
+        super().__init__(detail)
+        self.size = size
+
+
+class CheckpointRollbackError(CheckpointError):
+    """A checkpoint is smaller than one the same log signed before (C2SP tlog-witness: 400)."""
+
+    code = "CHECKPOINT_ROLLBACK"
+
+
+class EquivocationError(ProofInvalidError):
+    """A log signed two views of its history that cannot both be true: the same size with
+    two roots, or a tree that does not extend one it signed before (C2SP tlog-witness: 422)."""
+
+    code = "EQUIVOCATION"
+
+
 class TrustError(DomainError):
     """Something another State sent, or a key it published, cannot be trusted.
 

@@ -31,6 +31,8 @@ class Role(StrEnum):
     EXECUTOR = "executor"
     DUTY_OFFICER = "duty_officer"
     DPO = "dpo"
+    # Reads the audit log, its proofs and the review statistics; sees no case content.
+    AUDITOR = "auditor"
     ADMIN = "admin"
 
 

@@ -37,6 +37,7 @@ DEMO_ACCOUNTS = (
     DemoAccount("executor", frozenset({Role.EXECUTOR}), "central"),
     DemoAccount("duty", frozenset({Role.DUTY_OFFICER, Role.DRAFTER}), "poc247"),
     DemoAccount("dpo", frozenset({Role.DPO}), "central"),
+    DemoAccount("auditor", frozenset({Role.AUDITOR}), "central"),
     DemoAccount("admin", frozenset({Role.ADMIN}), "central"),
 )
 
