@@ -22,15 +22,17 @@ inconsistent chunk ranges are refused with ``PackageUnsafeError`` naming the mem
 
 from __future__ import annotations
 
-import hashlib
 import re
 from bisect import bisect_right
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from comity.domain.errors import DigestMismatchError, PackageUnsafeError
+
+# The RFC 9162 Merkle root lives with the audit ledger, which shares it; evidence re-exports it.
+from comity.domain.ledger.merkle import merkle_root
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
@@ -119,27 +121,6 @@ def chunk_file_name(index: int) -> str:
 def sealed_length(plain_length: int) -> int:
     """The length of a sealed chunk (ciphertext and tag) whose plaintext is ``plain_length``."""
     return plain_length + TAG_BYTES
-
-
-def merkle_root(leaves: Sequence[bytes]) -> bytes:
-    """The RFC 9162 §2.1.1 Merkle Tree Hash of ``leaves`` (here: the sealed-chunk digests).
-
-    Leaf hash ``SHA-256(0x00 || leaf)``, node hash ``SHA-256(0x01 || left || right)``, and
-    the empty tree hashes to ``SHA-256("")``. Pairing level by level and carrying an odd last
-    node up unchanged gives exactly the RFC's split at the largest power of two below n.
-    """
-    if not leaves:
-        return hashlib.sha256(b"").digest()
-    level = [hashlib.sha256(b"\x00" + leaf).digest() for leaf in leaves]
-    while len(level) > 1:
-        paired = [
-            hashlib.sha256(b"\x01" + level[i] + level[i + 1]).digest()
-            for i in range(0, len(level) - 1, 2)
-        ]
-        if len(level) % 2:
-            paired.append(level[-1])
-        level = paired
-    return level[0]
 
 
 @dataclass(frozen=True)
