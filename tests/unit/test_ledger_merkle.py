@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator, Mapping
 
-import pymerkle
+import pymerkle  # type: ignore[import-untyped]
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -198,7 +198,7 @@ def test_l01_roots_match_the_brief_abbreviations() -> None:
 
 
 def test_l01_frontier_hashes_and_nodes_are_the_vector_ones() -> None:
-    frontier, nodes = Frontier(), {}
+    frontier, nodes = Frontier(), dict[NodeId, bytes]()
     assert list(frontier.hashes) == VECTOR_FRONTIERS[0]
     for size, leaf in enumerate(VECTOR_LEAVES, start=1):
         nodes.update(frontier.append(leaf_hash(leaf)))
@@ -436,7 +436,7 @@ def test_l03_consistency_proofs_verify_and_every_tampering_fails(data: st.DataOb
 def test_roots_and_inclusion_paths_agree_with_pymerkle(leaves: list[bytes]) -> None:
     tree = pymerkle.InmemoryTree(algorithm="sha256")
     assert tree.security and tree.leaf_prefix == b"\x00" and tree.node_prefix == b"\x01"
-    frontier, nodes = Frontier(), {}
+    frontier, nodes = Frontier(), dict[NodeId, bytes]()
     for size, leaf in enumerate(leaves, start=1):
         tree.append_entry(leaf)
         nodes.update(frontier.append(leaf_hash(leaf)))
@@ -459,7 +459,7 @@ def test_roots_and_inclusion_paths_agree_with_pymerkle(leaves: list[bytes]) -> N
 @settings(max_examples=200, deadline=None)
 @given(st.integers(0, 600), st.integers(0, 40))
 def test_frontier_roots_nodes_and_round_trip(size: int, more: int) -> None:
-    frontier, created = Frontier(), {}
+    frontier, created = Frontier(), dict[NodeId, bytes]()
     for index, value in enumerate(LEAF_HASHES[:size]):
         nodes = frontier.append(value)
         assert nodes[0] == ((0, index), value)
