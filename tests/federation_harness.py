@@ -20,14 +20,15 @@ from starlette.testclient import TestClient
 from comity import bootstrap, federation_setup
 from comity.bootstrap import Container
 from comity.config import Settings
-from comity.crypto.http_signatures import EVIDENCE_PATH, MESSAGES_PATH, RequestSigner
+from comity.crypto.http_signatures import AUDIT_PATH, EVIDENCE_PATH, MESSAGES_PATH, RequestSigner
 from comity.domain.directory import StateEntry
 from comity.domain.values import Role
 from comity.local_network import create_local_network
 from comity.services import users
 from comity.services.evidence_ports import TransferAnswer
+from comity.services.ledger_ports import WitnessAnswer
 from comity.services.transport_ports import PeerAnswer
-from comity.transport.peer_client import _answer, _transfer_answer
+from comity.transport.peer_client import _answer, _transfer_answer, _witness_answer
 from comity.web.federation import create_federation_app
 
 PASSWORD = "correct horse battery"
@@ -202,6 +203,32 @@ class InProcessPeers:
                 client.post(EVIDENCE_PATH + path, content=sent, headers=headers)
             )
 
+    # Witness calls (``WitnessPeers``), through the same real federation app.
+
+    def add_checkpoint(self, recipient: StateEntry, body: bytes) -> WitnessAnswer:
+        return self.witness(recipient.code, "/add-checkpoint", body, "text/plain; charset=utf-8")
+
+    def share_views(self, recipient: StateEntry, body: bytes) -> WitnessAnswer:
+        return self.witness(recipient.code, "/views", body, "application/json")
+
+    def report_integrity(self, recipient: StateEntry, body: bytes) -> WitnessAnswer:
+        return self.witness(recipient.code, "/integrity", body, "text/plain; charset=utf-8")
+
+    def witness(self, state: str, path: str, body: bytes, content_type: str) -> WitnessAnswer:
+        """One witness call, answered as the HTTP client answers it."""
+        return _witness_answer(self.witness_response(state, path, body, content_type))
+
+    def witness_response(self, state: str, path: str, body: bytes, content_type: str) -> Any:
+        """The raw HTTP response of one witness call (for the status-code tests)."""
+        node = self.nodes[state]
+        endpoint = node.settings.public_endpoint or ""
+        url = endpoint + AUDIT_PATH + path
+        headers = self.signer.headers(
+            url=url, body=body, now=node.ctx.clock.now(), content_type=content_type
+        )
+        with TestClient(self.app(state), base_url=endpoint, raise_server_exceptions=True) as client:
+            return client.post(AUDIT_PATH + path, content=body, headers=headers)
+
 
 def connect(nodes: dict[str, FedNode]) -> None:
     """Point every node's peer client at the others' in-process federation apps."""
@@ -210,10 +237,12 @@ def connect(nodes: dict[str, FedNode]) -> None:
         assert federation is not None
         peers = InProcessPeers(node.settings, nodes)
         evidence = node.ctx.evidence
+        ledger = node.ctx.ledger
         node.container.services = replace(
             node.ctx,
             federation=replace(federation, peers=peers),
             evidence=None if evidence is None else replace(evidence, peers=peers),
+            ledger=None if ledger is None else replace(ledger, peers=peers),
         )
 
 

@@ -28,11 +28,18 @@ from comity.crypto.pdf_signing import PdfSigner
 from comity.domain.catalogue import Catalogue
 from comity.domain.directory import Directory
 from comity.domain.errors import DirectoryError, DomainError
-from comity.federation_setup import build_evidence, build_federation, check_call, keys_dir
+from comity.federation_setup import (
+    build_evidence,
+    build_federation,
+    build_ledger,
+    check_call,
+    keys_dir,
+)
 from comity.render.pdf import WeasyPrintRenderer
 from comity.services import data_protection, delivery
 from comity.services.context import NoFaults, ServiceContext
 from comity.services.evidence_transfer import TransferRelay
+from comity.services.ledger_rounds import WitnessRelay
 from comity.services.originals_ports import OriginalsKit
 from comity.store import migrate
 from comity.store.engine import make_engine, make_session_factory
@@ -158,6 +165,20 @@ class Container:
                 log.exception("evidence transfer pass failed; retrying")
             stop.wait(self.settings.relay_interval * 5)
 
+    def run_ledger(self, stop: threading.Event) -> None:
+        """Check the audit log, sign its checkpoints and collect the other States'
+        cosignatures until ``stop`` is set (a round a second; each round does work only when
+        a checkpoint is due or a witness is to be tried again). Failures are logged."""
+        relay = WitnessRelay()
+        while not stop.is_set():
+            try:
+                relay.run_once(self.services)
+            except DomainError as error:
+                log.warning("ledger round: %s %s", error.code, error.detail)
+            except Exception:
+                log.exception("ledger round failed; retrying")
+            stop.wait(min(1.0, self.settings.ledger_checkpoint_seconds))
+
     def sweep_retention(self) -> int:
         """Erase every request's data past its retention date; failures are logged."""
         try:
@@ -198,6 +219,7 @@ def build(settings: Settings) -> Container:
         retention=timedelta(days=settings.retention_days),
         federation=wired[0] if wired else None,
         evidence=build_evidence(settings, wired[1]) if wired else None,
+        ledger=build_ledger(settings, wired[1]) if wired else None,
         faults=CrashPoints(settings.fault_at) if settings.test_faults else NoFaults(),
         # The document key is read when an original is signed: a node made before originals
         # existed starts, and refuses to sign until `comity node doc-key` created its key.

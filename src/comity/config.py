@@ -45,11 +45,19 @@ class Settings(BaseSettings):
     token_lifetime_minutes: int = Field(default=480, ge=1, le=7 * 24 * 60)
     # How long requests' data are kept before they are erased (DP-S6, DP-P5).
     retention_days: int = Field(default=5 * 365, ge=1, le=100 * 365)
+    # Review statistics: a count below this is suppressed; a reader may ask for a higher
+    # threshold, never a lower one.
+    stats_min_cell: int = Field(default=5, ge=1, le=1000)
     # Where evidence packages are kept; a separate volume in production (default: the node
     # directory's ``evidence``).
     evidence_dir: Path | None = Field(default=None, description="Evidence package store")
     # The chunk size of packages this node seals: the unit of resumption (4 MiB by default).
     evidence_chunk_bytes: int = Field(default=4 * 1024 * 1024, ge=4096, le=64 * 1024 * 1024)
+    # The audit log's checkpoints: one after this many new leaves, or this many seconds after
+    # the last; the whole log is recomputed before each one up to this many leaves.
+    ledger_checkpoint_leaves: int = Field(default=1000, ge=1)
+    ledger_checkpoint_seconds: float = Field(default=60.0, gt=0)
+    ledger_full_check_limit: int = Field(default=200_000, ge=0)
     # Smaller argon2 costs are for tests only; the defaults follow the library's guidance.
     argon2_time_cost: int | None = None
     argon2_memory_cost: int | None = None

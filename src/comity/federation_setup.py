@@ -44,7 +44,9 @@ from comity.crypto.keys import (
     write_private_key,
     x25519_from_jwk,
 )
+from comity.crypto.ledger_keys import NodeLedgerKeys
 from comity.crypto.node_envelopes import NodeEnvelopes
+from comity.crypto.notes import verify_cosignature, verify_note
 from comity.crypto.tls import client_ssl_context, write_ca_bundle
 from comity.crypto.trust_store import FileTrustStore
 from comity.domain.case_uco import build_case_document
@@ -63,6 +65,8 @@ from comity.domain.evidence import AcquisitionRecord, Manifest, VerifyReport
 from comity.domain.messages import Message
 from comity.domain.values import AuthorityKind
 from comity.services.context import EvidenceKit, Federation
+from comity.services.ledger_export_check import ExportReport, verify_export
+from comity.services.ledger_ports import LedgerKit
 from comity.services.ports import Clock
 from comity.transport import wire
 from comity.transport.peer_client import HttpPeerClient
@@ -311,6 +315,27 @@ def build_evidence(settings: Settings, peers: HttpPeerClient) -> EvidenceKit:
         settings.resolved_evidence_dir, keys, settings.state, settings.evidence_chunk_bytes
     )
     return EvidenceKit(files=store, trust=NodeEvidenceTrust(keys), peers=peers)
+
+
+def build_ledger(settings: Settings, peers: HttpPeerClient) -> LedgerKit:
+    """The audit log's checkpoint keys and witnesses, on a node that has keys."""
+    return LedgerKit(
+        keys=NodeLedgerKeys(_keys(settings).signing),
+        peers=peers,
+        every_leaves=settings.ledger_checkpoint_leaves,
+        interval=timedelta(seconds=settings.ledger_checkpoint_seconds),
+        full_check_limit=settings.ledger_full_check_limit,
+    )
+
+
+def verify_audit_export(data: bytes, *, pinned_log_key: bytes | None = None) -> ExportReport:
+    """Check an exported audit trail offline (``comity audit verify-export``)."""
+    return verify_export(
+        data,
+        verify_note=verify_note,
+        verify_cosignature=verify_cosignature,
+        pinned_log_key=pinned_log_key,
+    )
 
 
 def check_call(

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from comity.services.demo import example_mla_fields
-from comity.store.tables import audit_entry, cooperation_request, request_history
+from comity.store.tables import audit_leaf, cooperation_request, request_history
 from tests.builders import MLA_MINIMUM
 from tests.integration.conftest import Node
 
@@ -205,14 +205,14 @@ def test_readers_see_but_cannot_act(seeded: Node) -> None:
 
 
 def test_every_step_is_audited_in_the_same_transaction(seeded: Node) -> None:
-    before = _count(seeded, audit_entry)
+    before = _count(seeded, audit_leaf)
     draft = _create(seeded, fields=example_mla_fields())
     seeded.client.post(f"/api/v1/requests/{draft['id']}/submit", headers=seeded.headers("drafter"))
     with seeded.container.engine.connect() as connection:
         rows = connection.execute(
-            select(audit_entry.c.tag, audit_entry.c.object_id, audit_entry.c.details)
-            .where(audit_entry.c.seq > before, audit_entry.c.tag.like("request:%"))
-            .order_by(audit_entry.c.seq)
+            select(audit_leaf.c.tag, audit_leaf.c.object_id, audit_leaf.c.details)
+            .where(audit_leaf.c.leaf_index > before, audit_leaf.c.tag.like("request:%"))
+            .order_by(audit_leaf.c.leaf_index)
         ).all()
     assert [row.tag for row in rows] == ["request:draft:created", "request:status:changed"]
     assert all(row.object_id == draft["id"] for row in rows)
@@ -224,7 +224,7 @@ def test_the_four_eyes_rule_and_a_failed_submission_write_nothing(seeded: Node) 
     draft = _create(seeded, "both", fields=example_mla_fields())
     seeded.client.post(f"/api/v1/requests/{draft['id']}/submit", headers=seeded.headers("both"))
     counts = (
-        _count(seeded, audit_entry),
+        _count(seeded, audit_leaf),
         _count(seeded, request_history),
         _count(seeded, cooperation_request),
     )
@@ -234,7 +234,7 @@ def test_the_four_eyes_rule_and_a_failed_submission_write_nothing(seeded: Node) 
         headers=seeded.headers("drafter"),
     )  # fmt: skip
     after = (
-        _count(seeded, audit_entry),
+        _count(seeded, audit_leaf),
         _count(seeded, request_history),
         _count(seeded, cooperation_request),
     )

@@ -22,7 +22,7 @@ from comity.domain.values import Role
 from comity.domain.workflow import Status
 from comity.services import data_protection, exchange, requests, users
 from comity.services.demo import example_mla_fields
-from comity.store.tables import audit_entry, cooperation_request, data_access
+from comity.store.tables import audit_leaf, cooperation_request, data_access
 from tests.federation_harness import FedNode
 from tests.integration.conftest import Node
 from tests.integration.test_federation import relay, the_copy
@@ -66,8 +66,8 @@ def register(node: Node, request_id: str) -> list[dict[str, Any]]:
 def audited(node: Node, tag: str, object_id: str) -> list[dict[str, Any]]:
     with node.container.engine.connect() as connection:
         rows = connection.execute(
-            select(audit_entry.c.details).where(
-                audit_entry.c.tag == tag, audit_entry.c.object_id == object_id
+            select(audit_leaf.c.details).where(
+                audit_leaf.c.tag == tag, audit_leaf.c.object_id == object_id
             )
         )
         return [dict(row[0]) for row in rows]

@@ -27,7 +27,7 @@ def test_without_an_audit_log_nothing_changes_and_the_caller_is_told(seeded: Nod
     headers = seeded.headers("drafter")
     before = _counts(seeded)
     with seeded.container.engine.begin() as connection:
-        connection.execute(text("ALTER TABLE audit_entry RENAME TO audit_entry_moved"))
+        connection.execute(text("ALTER TABLE audit_leaf RENAME TO audit_leaf_moved"))
     response = seeded.client.post(
         "/api/v1/requests",
         json={"type": "mla", "requested_state": "XB", "fields": example_mla_fields()},
@@ -37,7 +37,7 @@ def test_without_an_audit_log_nothing_changes_and_the_caller_is_told(seeded: Nod
     assert response.json()["code"] == "AUDIT_UNAVAILABLE"
     assert _counts(seeded) == before
     with seeded.container.engine.begin() as connection:
-        connection.execute(text("ALTER TABLE audit_entry_moved RENAME TO audit_entry"))
+        connection.execute(text("ALTER TABLE audit_leaf_moved RENAME TO audit_leaf"))
     retry = seeded.client.post(
         "/api/v1/requests", json={"type": "mla", "requested_state": "XB"}, headers=headers
     )

@@ -26,7 +26,7 @@ from comity.domain.workflow import Status
 from comity.services import delivery, exchange, requests
 from comity.services.demo import example_mla_fields, example_preservation_fields
 from comity.services.outgoing import trusted_directory
-from comity.store.tables import audit_entry, cooperation_request, inbox_message, quarantine_record
+from comity.store.tables import audit_leaf, cooperation_request, inbox_message, quarantine_record
 from tests.federation_harness import FedNode
 
 
@@ -247,14 +247,14 @@ def test_tampered_envelopes_are_quarantined_and_nothing_else_is_stored(nodes) ->
     flipped = bytearray(parts[3])
     flipped[10] = ord("A") if flipped[10] != ord("A") else ord("B")
     tampered = b".".join([*parts[:3], bytes(flipped), parts[4]])
-    audit_before = rows(xb, audit_entry)
+    audit_before = rows(xb, audit_leaf)
     answer = xa.ctx.federation.peers.post("XB", tampered)
     assert answer.status_code == 422 and answer.json()["code"] == "DECRYPT_FAILED"
     assert "signal" not in answer.json()
     assert rows(xb, cooperation_request) == 0
     assert rows(xb, inbox_message) == 0
     assert rows(xb, quarantine_record, quarantine_record.c.code == "DECRYPT_FAILED") == 1
-    assert rows(xb, audit_entry) == audit_before + 1
+    assert rows(xb, audit_leaf) == audit_before + 1
 
 
 def a_status_message(sender: str = "XA", recipient: str = "XB") -> Message:

@@ -33,7 +33,7 @@ from comity.render.pdf import WeasyPrintRenderer
 from comity.services import data_protection, originals
 from comity.services.demo import example_mla_fields
 from comity.store.originals import request_original
-from comity.store.tables import audit_entry, data_access
+from comity.store.tables import audit_leaf, data_access
 from comity.web.app import create_app
 from tests.integration.conftest import Node
 from tests.integration.test_data_protection import RETENTION, LaterClock
@@ -165,9 +165,9 @@ def test_a_signed_original_validates_and_one_changed_byte_breaks_it(
             select(request_original).where(request_original.c.request_id == request["id"])
         ).all()
         tags = connection.execute(
-            select(audit_entry.c.details).where(
-                audit_entry.c.tag == "request:original:signed",
-                audit_entry.c.object_id == request["id"],
+            select(audit_leaf.c.details).where(
+                audit_leaf.c.tag == "request:original:signed",
+                audit_leaf.c.object_id == request["id"],
             )
         ).all()
         exports = connection.execute(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -21,11 +19,12 @@ from comity.domain.errors import (
     TypeNotAvailableError,
     UnknownAuthorityError,
 )
+from comity.domain.ledger.leaves import parse_leaf
+from comity.domain.ledger.merkle import leaf_hash, root_of
 from comity.domain.values import Channel, Role, Urgency
 from comity.services import node, requests, users
 from comity.services.ports import PasswordHasher
-from comity.store.audit_log import SQLAuditLog
-from comity.store.tables import audit_entry
+from comity.store.tables import audit_leaf
 from comity.store.uow import SQLAlchemyUnitOfWork
 
 PASSWORD = "correct horse battery"
@@ -86,7 +85,7 @@ def test_concurrent_officers_never_get_a_server_error(container: Container) -> N
     assert final.version == outcomes.count("saved")
 
 
-def test_audit_entries_form_an_unbroken_chain_of_digests(container: Container) -> None:
+def test_audit_leaves_are_gap_free_canonical_and_make_the_heads_tree(container: Container) -> None:
     ctx = container.services
     drafter = users.add_user(ctx, command=AddUser("ana", PASSWORD, frozenset({Role.DRAFTER})))
     view = requests.create_draft(ctx, actor=drafter, command=CreateDraft("mla", "XB"))
@@ -94,27 +93,24 @@ def test_audit_entries_form_an_unbroken_chain_of_digests(container: Container) -
         ctx, actor=drafter, command=EditDraft(view.request.id, fields_patch={"language": "en"})
     )
     with container.engine.connect() as connection:
-        rows = connection.execute(select(audit_entry).order_by(audit_entry.c.seq)).mappings().all()
+        rows = (
+            connection.execute(select(audit_leaf).order_by(audit_leaf.c.leaf_index))
+            .mappings()
+            .all()
+        )
     assert [row["tag"] for row in rows][-3:] == [
         "user:account:created",
         "request:draft:created",
         "request:content:edited",
     ]
-    previous = SQLAuditLog.GENESIS
-    for row in rows:
-        entry = {
-            "at": row["at"].isoformat(),
-            "tag": row["tag"],
-            "actor_id": row["actor_id"],
-            "object_id": row["object_id"],
-            "details": row["details"],
-        }
-        digest = hashlib.sha256(
-            json.dumps(entry, sort_keys=True, separators=(",", ":")).encode()
-        ).hexdigest()
-        assert digest == row["entry_digest"]
-        assert hashlib.sha256((previous + digest).encode()).hexdigest() == row["chain_digest"]
-        previous = row["chain_digest"]
+    # Gap-free, each leaf's text its canonical form, and the tree over them is the head's.
+    assert [row["leaf_index"] for row in rows] == list(range(len(rows)))
+    assert all(parse_leaf(row["leaf"]).text() == row["leaf"] for row in rows)
+    assert rows[-1]["request_id"] == view.request.id
+    with container.services.uow() as uow:
+        head = uow.ledger.head()
+    assert head.size == len(rows)
+    assert head.root == root_of([leaf_hash(row["leaf"].encode()) for row in rows])
 
 
 def test_a_uow_left_without_commit_rolls_back(container: Container) -> None:

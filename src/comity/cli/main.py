@@ -6,6 +6,7 @@ import typer
 
 from comity import __version__
 from comity.cli import (
+    audit,
     catalogue,
     db,
     demo,
@@ -36,6 +37,7 @@ app.add_typer(directory.app, name="directory")
 app.add_typer(legal.app, name="legal")
 app.add_typer(dp.app, name="dp")
 app.add_typer(evidence.app, name="evidence")
+app.add_typer(audit.app, name="audit")
 
 
 @app.command("version")

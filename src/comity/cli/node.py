@@ -204,6 +204,7 @@ def run_server(container: Container, *, host: str, port: int) -> None:
         background.append(
             threading.Thread(target=container.run_evidence_relay, args=(stop,), daemon=True)
         )
+        background.append(threading.Thread(target=container.run_ledger, args=(stop,), daemon=True))
         console.print(
             f"Federation endpoint (mutual TLS) on https://{host}:{settings.federation_port}/"
         )

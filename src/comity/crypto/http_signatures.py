@@ -38,6 +38,8 @@ ENVELOPE_MEDIA_TYPE = "application/jose"
 MESSAGES_PATH = "/federation/v1/messages"
 # Evidence packages: ``{EVIDENCE_PATH}/{package}`` (offer), ``…/chunks/{index}``, ``…/complete``.
 EVIDENCE_PATH = "/federation/v1/evidence"
+# The audit-log witness: ``…/add-checkpoint`` (C2SP tlog-witness), ``…/views``, ``…/integrity``.
+AUDIT_PATH = "/federation/v1/audit"
 
 
 @dataclass

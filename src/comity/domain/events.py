@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 
@@ -13,6 +13,9 @@ class Event:
     actor_id: str
     at: datetime
     object_id: str
+    # The request the event belongs to, when its object is something else (a message, a
+    # package, an access): the audit trail of a request is every leaf that names it.
+    request_id: str | None = field(default=None, kw_only=True)
 
     # The audit tag, in ``subject:object:action`` form.
     tag = "event:generic:happened"
@@ -194,3 +197,22 @@ class DataErased(Event):
 
     digest: str
     tag = "request:data:erased"
+
+
+@dataclass(frozen=True)
+class LedgerAlertRaised(Event):
+    """A log failed a check: this node's own (``state`` is this State) or another State's
+    that this node witnesses; ``object_id`` is the alert's id."""
+
+    kind: str
+    state: str
+    tag = "audit:alert:raised"
+
+
+@dataclass(frozen=True)
+class AuditTrailExported(Event):
+    """An auditor exported a request's audit trail with its proofs; ``leaves`` is how many."""
+
+    leaves: int
+    checkpoint_size: int
+    tag = "audit:trail:exported"

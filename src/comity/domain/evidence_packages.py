@@ -79,7 +79,6 @@ _ALLOWED: dict[PackageStatus, frozenset[PackageStatus]] = {
 class EvidenceSealed(Event):
     """This node sealed a package for another State; ``object_id`` is the package id."""
 
-    request_id: str
     recipient_state: str
     merkle_root: str
     tag = "evidence:package:sealed"
@@ -98,7 +97,6 @@ class EvidenceDelivered(Event):
 class EvidenceReceived(Event):
     """A package arrived complete, verified and was released to officers."""
 
-    request_id: str
     sender_state: str
     merkle_root: str
     tag = "evidence:package:received"
@@ -187,7 +185,12 @@ class EvidencePackage:
             raise IllegalTransitionError("only a new outgoing package is sealed")
         self.events.append(
             EvidenceSealed(
-                actor_id, now, self.package_id, self.request_id, self.peer_state, self.merkle_root
+                actor_id,
+                now,
+                self.package_id,
+                self.peer_state,
+                self.merkle_root,
+                request_id=self.request_id,
             )
         )
 
@@ -196,7 +199,14 @@ class EvidencePackage:
         self._move(PackageStatus.DELIVERED, now)
         self.chunks_done, self.bytes_done = self.chunk_count, self.sealed_bytes
         self.events.append(
-            EvidenceDelivered(actor_id, now, self.package_id, self.peer_state, self.merkle_root)
+            EvidenceDelivered(
+                actor_id,
+                now,
+                self.package_id,
+                self.peer_state,
+                self.merkle_root,
+                request_id=self.request_id,
+            )
         )
 
     def release(self, *, actor_id: str, now: datetime) -> None:
@@ -208,7 +218,12 @@ class EvidencePackage:
         self.chunks_done, self.bytes_done = self.chunk_count, self.sealed_bytes
         self.events.append(
             EvidenceReceived(
-                actor_id, now, self.package_id, self.request_id, self.peer_state, self.merkle_root
+                actor_id,
+                now,
+                self.package_id,
+                self.peer_state,
+                self.merkle_root,
+                request_id=self.request_id,
             )
         )
 
@@ -219,7 +234,9 @@ class EvidencePackage:
         )
         self._move(target, now)
         self.failure_code, self.failure_detail = code, detail
-        self.events.append(EvidenceWithheld(actor_id, now, self.package_id, code))
+        self.events.append(
+            EvidenceWithheld(actor_id, now, self.package_id, code, request_id=self.request_id)
+        )
 
     def chunk_refused(self, *, index: int, code: str, detail: str, now: datetime) -> None:
         """A chunk was refused on arrival: shown on the package (and its request's timeline)

@@ -8,6 +8,7 @@ from datetime import timedelta
 from comity.domain.catalogue import Catalogue
 from comity.domain.delivery import RetryPolicy
 from comity.services.evidence_ports import EvidenceFiles, EvidencePeers, EvidenceTrust
+from comity.services.ledger_ports import LedgerKit
 from comity.services.originals_ports import OriginalsKit
 from comity.services.ports import Clock, FaultPoints, IdFactory, PasswordHasher, UnitOfWorkFactory
 from comity.services.transport_ports import Envelopes, PeerClient, TrustStore, WireCodec
@@ -63,3 +64,5 @@ class ServiceContext:
     # Signed PDF originals (renderer, document signer, archive); None where not wired.
     originals: OriginalsKit | None = None
     faults: FaultPoints = field(default_factory=NoFaults)
+    # The audit log's checkpoint keys and witnesses; None on a node without keys.
+    ledger: LedgerKit | None = None

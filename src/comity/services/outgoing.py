@@ -87,9 +87,22 @@ def queue(
     )
     uow.record(
         MessageQueued(
-            "system", now, outbound.message_id, recipient.code, str(message_type), outbound.digest
+            "system",
+            now,
+            outbound.message_id,
+            recipient.code,
+            str(message_type),
+            outbound.digest,
+            request_id=outbound.request_id,
         ),
-        DeliveryEvidence("system", now, outbound.message_id, str(Stage.SUBMISSION_ACCEPTED), ""),
+        DeliveryEvidence(
+            "system",
+            now,
+            outbound.message_id,
+            str(Stage.SUBMISSION_ACCEPTED),
+            "",
+            request_id=outbound.request_id,
+        ),
     )
     return outbound
 

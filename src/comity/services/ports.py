@@ -16,6 +16,7 @@ from comity.domain.values import Side
 from comity.domain.workflow import Status
 from comity.services.data_protection_ports import DataAccessRepository, DeletionRecordRepository
 from comity.services.evidence_ports import PackageRepository
+from comity.services.ledger_ports import LedgerRepository
 from comity.services.originals_ports import OriginalRecords
 from comity.services.transport_ports import (
     EvidenceRepository,
@@ -189,8 +190,12 @@ class TokenRepository(Protocol):
 class AuditLog(Protocol):
     """Append-only record of what happened; entries hold ids and digests, no personal data."""
 
-    def append(self, event: Event) -> None:
-        """Add one entry for ``event``."""
+    def append(self, event: Event, *, request_id: str | None = None) -> None:
+        """Add one leaf for ``event``; ``request_id`` names the request it belongs to."""
+        ...
+
+    def append_all(self, events: Sequence[tuple[Event, str | None]]) -> None:
+        """Add one leaf per (event, request id), in order, in the command's transaction."""
         ...
 
 
@@ -225,6 +230,9 @@ class UnitOfWork(Protocol):
 
     @property
     def audit(self) -> AuditLog: ...
+
+    @property
+    def ledger(self) -> LedgerRepository: ...
 
     @property
     def outbox(self) -> OutboxRepository: ...

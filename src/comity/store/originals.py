@@ -66,7 +66,7 @@ class SQLOriginalArchive:
                     pdf=original.pdf,
                 )
             )
-            SQLAuditLog(session).append(event)
+            SQLAuditLog(session).append(event, request_id=original.request_id)
             session.commit()
 
     def for_request(self, request_id: str) -> list[StoredOriginal]:

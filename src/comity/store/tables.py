@@ -9,11 +9,11 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
     Text,
-    UniqueConstraint,
 )
 
 from comity.store.columns import UTCDateTime, json_type
@@ -143,18 +143,94 @@ request_search = Table(
     Column("body", Text, nullable=False),
 )
 
-audit_entry = Table(
-    "audit_entry",
+# The audit log (RFC 9162 Merkle tree, decision 0008). One row per leaf: ``leaf`` is the exact
+# canonical text whose hash is the tree's leaf; the other columns repeat it for queries, and
+# verification checks that they still agree with it. Rows are written in the same transaction
+# as the change they record, and are never updated or deleted.
+audit_leaf = Table(
+    "audit_leaf",
     metadata,
-    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("leaf_index", BigInteger, primary_key=True, autoincrement=False),
     Column("at", UTCDateTime(), nullable=False),
     Column("tag", String(80), nullable=False),
     Column("actor_id", String(ID), nullable=False),
-    Column("object_id", String(64), nullable=False),
+    Column("object_id", String(64), nullable=False, index=True),
+    Column("request_id", String(ID), index=True),
     Column("details", json_type(), nullable=False),
-    Column("entry_digest", String(64), nullable=False),
-    Column("chain_digest", String(64), nullable=False),
-    UniqueConstraint("chain_digest"),
+    Column("leaf", Text, nullable=False),
+)
+
+# The hashes of the tree's perfect subtrees: (level, index) covers leaves
+# [index << level, (index + 1) << level). Level 0 holds the leaf hashes. Proofs are read from
+# here, a few rows per proof, whatever the size of the log.
+audit_node = Table(
+    "audit_node",
+    metadata,
+    Column("level", Integer, primary_key=True, autoincrement=False),
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("hash", LargeBinary(32), nullable=False),
+)
+
+# The log's head, one row: its size, its right edge (the compact range, so an append needs no
+# other read) and root. Appends lock it, which orders the leaves of concurrent commits.
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("size", BigInteger, nullable=False),
+    Column("frontier", json_type(), nullable=False),
+    Column("root", String(64), nullable=False),
+)
+
+# Checkpoints this node signed over its own log (C2SP signed notes), and the cosignatures
+# the other States' nodes returned for them.
+audit_checkpoint = Table(
+    "audit_checkpoint",
+    metadata,
+    Column("size", BigInteger, primary_key=True, autoincrement=False),
+    Column("root", String(64), nullable=False),
+    Column("signed_at", UTCDateTime(), nullable=False),
+    Column("note", Text, nullable=False),
+)
+
+audit_cosignature = Table(
+    "audit_cosignature",
+    metadata,
+    Column(
+        "checkpoint_size",
+        BigInteger,
+        ForeignKey("audit_checkpoint.size"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("witness_state", String(2), primary_key=True),
+    Column("received_at", UTCDateTime(), nullable=False),
+    Column("line", Text, nullable=False),
+)
+
+# As a witness: the latest checkpoint of each other State's log this node verified and
+# cosigned. Checked and replaced in one transaction, so the recorded size never goes down.
+witnessed_log = Table(
+    "witnessed_log",
+    metadata,
+    Column("state", String(2), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("root", String(64), nullable=False),
+    Column("time", BigInteger, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("witnessed_at", UTCDateTime(), nullable=False),
+)
+
+# Integrity and equivocation alerts, with the signed checkpoints that prove them.
+audit_alert = Table(
+    "audit_alert",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("raised_at", UTCDateTime(), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("state", String(2), nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("evidence", json_type(), nullable=False),
 )
 
 # Messages this node must deliver: the exact envelope bytes every retry repeats, and where each

@@ -21,6 +21,7 @@ from comity.store.data_protection_repositories import (
     SQLDeletionRecordRepository,
 )
 from comity.store.evidence_repositories import SQLPackageRepository
+from comity.store.ledger_repository import SQLLedgerRepository
 from comity.store.originals import SQLOriginalRecords
 from comity.store.request_repository import SQLDeadlineRepository, SQLRequestRepository
 from comity.store.transport_repositories import (
@@ -46,6 +47,7 @@ class SQLAlchemyUnitOfWork:
         self.authorities = SQLAuthorityRepository(self.session)
         self.tokens = SQLTokenRepository(self.session)
         self.audit = SQLAuditLog(self.session)
+        self.ledger = SQLLedgerRepository(self.session)
         self.outbox = SQLOutboxRepository(self.session)
         self.inbox = SQLInboxRepository(self.session)
         self.evidences = SQLEvidenceRepository(self.session)
@@ -72,12 +74,16 @@ class SQLAlchemyUnitOfWork:
         self._staged.extend(events)
 
     def commit(self) -> None:
-        events = list(self._staged)
-        for request in self.requests.seen.values():
-            events.extend(request.events)
+        # Each event goes with its request: the request's own events name it, and so does an
+        # event about a request this command loaded (an access, a signed original, a message).
+        seen = self.requests.seen
+        events: list[tuple[Event, str | None]] = [
+            (event, event.object_id if event.object_id in seen else None) for event in self._staged
+        ]
+        for request in seen.values():
+            events.extend((event, request.id) for event in request.events)
         try:
-            for event in events:
-                self.audit.append(event)
+            self.audit.append_all(events)
         except SQLAlchemyError as error:
             self.session.rollback()
             raise AuditUnavailableError(

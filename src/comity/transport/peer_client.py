@@ -9,9 +9,10 @@ from collections.abc import Callable
 
 import httpx2
 
-from comity.crypto.http_signatures import EVIDENCE_PATH, MESSAGES_PATH, RequestSigner
+from comity.crypto.http_signatures import AUDIT_PATH, EVIDENCE_PATH, MESSAGES_PATH, RequestSigner
 from comity.domain.directory import Directory, StateEntry
 from comity.services.evidence_ports import TransferAnswer
+from comity.services.ledger_ports import WitnessAnswer
 from comity.services.ports import Clock
 from comity.services.transport_ports import PeerAnswer
 
@@ -88,6 +89,31 @@ class HttpPeerClient:
             return TransferAnswer("retry", code="UNREACHABLE", detail=type(error).__name__)
         return _transfer_answer(response)
 
+    def add_checkpoint(self, recipient: StateEntry, body: bytes) -> WitnessAnswer:
+        """C2SP tlog-witness ``add-checkpoint``: a cosignature, or why not."""
+        return self._witness(recipient, "/add-checkpoint", body, "text/plain; charset=utf-8")
+
+    def share_views(self, recipient: StateEntry, body: bytes) -> WitnessAnswer:
+        """Show a witness the checkpoints of third logs this node cosigned."""
+        return self._witness(recipient, "/views", body, "application/json")
+
+    def report_integrity(self, recipient: StateEntry, body: bytes) -> WitnessAnswer:
+        """Tell a witness this node's log failed its own check."""
+        return self._witness(recipient, "/integrity", body, "text/plain; charset=utf-8")
+
+    def _witness(
+        self, recipient: StateEntry, path: str, body: bytes, content_type: str
+    ) -> WitnessAnswer:
+        url = recipient.endpoint.rstrip("/") + AUDIT_PATH + path
+        headers = self._signer.headers(
+            url=url, body=body, now=self._clock.now(), content_type=content_type
+        )
+        try:
+            response = self._http().post(url, content=body, headers=headers)
+        except (httpx2.HTTPError, ssl.SSLError, OSError) as error:
+            return WitnessAnswer("unreachable", code="UNREACHABLE", detail=type(error).__name__)
+        return _witness_answer(response)
+
     def close(self) -> None:
         """Close the pooled connections."""
         with self._lock:
@@ -155,3 +181,27 @@ def _transfer_answer(response: httpx2.Response) -> TransferAnswer:
         code=str(body.get("failure_code") or ""),
         detail=str(body.get("failure_detail") or "")[:200],
     )
+
+
+def _witness_answer(response: httpx2.Response) -> WitnessAnswer:
+    """Read a witness's answer: 200 is a cosignature line (text), 409 the witness's size
+    (``text/x.tlog.size``), anything else a refusal with its problem's code."""
+    if response.status_code == 200:
+        return WitnessAnswer("cosigned", signed=response.text[:4096])
+    if response.status_code == 409 and response.headers.get("content-type", "").startswith(
+        "text/x.tlog.size"
+    ):
+        text = response.text.strip()
+        if text.isdigit() and len(text) < 20:
+            return WitnessAnswer("conflict", size=int(text), code="CHECKPOINT_SIZE_CONFLICT")
+    try:
+        body = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        body = {}
+    if not isinstance(body, dict):
+        body = {}
+    code = str(body.get("code") or f"HTTP_{response.status_code}")
+    detail = str(body.get("detail", ""))[:200]
+    if response.status_code >= 500 and code != "AUDIT_INTEGRITY":
+        return WitnessAnswer("unreachable", code=code, detail=detail)
+    return WitnessAnswer("refused", code=code, detail=detail)

@@ -11,9 +11,11 @@ from fastapi.staticfiles import StaticFiles
 
 from comity import __version__
 from comity.bootstrap import Container, published_catalogue_schema
+from comity.services import ledger_audit
 from comity.web import errors
 from comity.web.api import (
     assessments,
+    audit,
     auth,
     catalogue,
     data_protection,
@@ -81,6 +83,7 @@ def create_app(container: Container) -> FastAPI:
     api.include_router(data_protection.router)
     api.include_router(evidence.router)
     api.include_router(originals.router)
+    api.include_router(audit.router)
 
     @api.get("/catalogue-schema", tags=["catalogue"])
     def catalogue_file_schema() -> dict[str, Any]:
@@ -91,8 +94,14 @@ def create_app(container: Container) -> FastAPI:
 
     @app.get("/healthz", tags=["node"])
     def health() -> dict[str, str]:
-        """Liveness: the process answers."""
-        return {"status": "ok", "state": container.settings.state, "version": __version__}
+        """Liveness: the process answers; ``audit`` is ``failed`` while the node's own audit
+        log has an integrity or rollback alert (it signs no checkpoint then)."""
+        return {
+            "status": "ok",
+            "state": container.settings.state,
+            "version": __version__,
+            "audit": ledger_audit.own_log_health(container.services),
+        }
 
     # The officers' pages (sign-in, dashboard) and their own scripts and styles: vendored,
     # never from a CDN, because nodes run in closed networks.

@@ -83,6 +83,16 @@ HTTP_CODES = {
 # negative signal with the refusal's own code (security-test-plan §4).
 REFUSED_MESSAGE_STATUS = 422
 
+# The witness endpoint answers as C2SP tlog-witness says: a checkpoint whose log signature is
+# missing or wrong is 403 there (elsewhere a refused signature is 422).
+WITNESS_STATUS = {"SIG_INVALID": 403, "SIGNER_UNTRUSTED": 403}
+
+
+def witness_status_for(error: domain.DomainError) -> int:
+    """The HTTP status of a refused witness call (C2SP tlog-witness)."""
+    return WITNESS_STATUS.get(error.code) or status_for(error)
+
+
 # Codes the web edge answers itself, before any route or domain code runs.
 EDGE_STATUS = {"MALFORMED_JSON": 400, "TOO_LARGE": 413}
 

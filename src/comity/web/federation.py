@@ -26,6 +26,7 @@ from comity.web.errors import (
     problem_at,
     status_for,
 )
+from comity.web.federation_audit import install_audit_routes
 from comity.web.federation_checks import read_bounded, verified_sender
 from comity.web.federation_evidence import install_evidence_routes
 
@@ -58,6 +59,7 @@ def create_federation_app(container: Container) -> FastAPI:
         return await run_in_threadpool(_handle, container, str(request.url), headers, body)
 
     install_evidence_routes(app, container)
+    install_audit_routes(app, container)
 
     @app.get("/federation/v1/health")
     def health() -> dict[str, str]:
