@@ -200,6 +200,18 @@ class DataErased(Event):
 
 
 @dataclass(frozen=True)
+class StatisticsExported(Event):
+    """Review statistics of a period were exported; ``object_id`` is the period's digest.
+    Only the period, the format and the threshold are recorded: no data of any request."""
+
+    period_from: str
+    period_to: str
+    file_format: str
+    min_cell: int
+    tag = "audit:statistics:exported"
+
+
+@dataclass(frozen=True)
 class LedgerAlertRaised(Event):
     """A log failed a check: this node's own (``state`` is this State) or another State's
     that this node witnesses; ``object_id`` is the alert's id."""
