@@ -41,9 +41,11 @@ from comity.services.context import NoFaults, ServiceContext
 from comity.services.evidence_transfer import TransferRelay
 from comity.services.ledger_rounds import WitnessRelay
 from comity.services.originals_ports import OriginalsKit
+from comity.services.statistics_ports import StatisticsKit
 from comity.store import migrate
 from comity.store.engine import make_engine, make_session_factory
 from comity.store.originals import SQLOriginalArchive
+from comity.store.statistics import SQLReviewFacts
 from comity.store.uow import SQLAlchemyUnitOfWork
 from comity.transport.peer_client import HttpPeerClient
 
@@ -219,6 +221,7 @@ def build(settings: Settings) -> Container:
         retention=timedelta(days=settings.retention_days),
         federation=wired[0] if wired else None,
         evidence=build_evidence(settings, wired[1]) if wired else None,
+        statistics=StatisticsKit(SQLReviewFacts(sessions), settings.stats_min_cell),
         ledger=build_ledger(settings, wired[1]) if wired else None,
         faults=CrashPoints(settings.fault_at) if settings.test_faults else NoFaults(),
         # The document key is read when an original is signed: a node made before originals

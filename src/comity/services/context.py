@@ -11,6 +11,7 @@ from comity.services.evidence_ports import EvidenceFiles, EvidencePeers, Evidenc
 from comity.services.ledger_ports import LedgerKit
 from comity.services.originals_ports import OriginalsKit
 from comity.services.ports import Clock, FaultPoints, IdFactory, PasswordHasher, UnitOfWorkFactory
+from comity.services.statistics_ports import StatisticsKit
 from comity.services.transport_ports import Envelopes, PeerClient, TrustStore, WireCodec
 
 
@@ -61,6 +62,8 @@ class ServiceContext:
     retention: timedelta = timedelta(days=5 * 365)
     federation: Federation | None = None
     evidence: EvidenceKit | None = None
+    # Review statistics: where their facts come from, and the smallest count shown.
+    statistics: StatisticsKit | None = None
     # Signed PDF originals (renderer, document signer, archive); None where not wired.
     originals: OriginalsKit | None = None
     faults: FaultPoints = field(default_factory=NoFaults)
