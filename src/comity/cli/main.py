@@ -16,6 +16,7 @@ from comity.cli import (
     legal,
     node,
     request,
+    stats,
     user,
 )
 
@@ -36,6 +37,7 @@ app.add_typer(demo.app, name="demo")
 app.add_typer(directory.app, name="directory")
 app.add_typer(legal.app, name="legal")
 app.add_typer(dp.app, name="dp")
+app.add_typer(stats.app, name="stats")
 app.add_typer(evidence.app, name="evidence")
 app.add_typer(audit.app, name="audit")
 

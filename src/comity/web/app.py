@@ -25,6 +25,7 @@ from comity.web.api import (
     inbox,
     originals,
     requests,
+    statistics,
 )
 from comity.web.api.schemas import ProblemOut
 from comity.web.limits import BodyLimitMiddleware, SecurityHeadersMiddleware
@@ -81,6 +82,7 @@ def create_app(container: Container) -> FastAPI:
     api.include_router(directory.router)
     api.include_router(assessments.router)
     api.include_router(data_protection.router)
+    api.include_router(statistics.router)
     api.include_router(evidence.router)
     api.include_router(originals.router)
     api.include_router(audit.router)
