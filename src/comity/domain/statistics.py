@@ -64,8 +64,9 @@ METHOD = (
     "category is listed (every form of cooperation, channel, profile and outcome, and both "
     "directions with every State this node ever had a request with), so a suppressed cell "
     "does not tell that its category occurred. In each dimension further "
-    "cells, smallest first, are suppressed with it until the suppressed cells cannot be "
-    "worked out from the total; where that is impossible, every count is suppressed. A "
+    "cells, smallest first, are suppressed with it (marked alike, so a suppressed cell may "
+    "hold {k} or more) until the suppressed cells cannot be worked out from the total; "
+    "where that is impossible, every count is suppressed. A "
     "percentile group of fewer than {k} values is suppressed. No request ids, references, "
     "names, free text, user ids or dates of individual requests are exported."
 )
