@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     ledger_checkpoint_leaves: int = Field(default=1000, ge=1)
     ledger_checkpoint_seconds: float = Field(default=60.0, gt=0)
     ledger_full_check_limit: int = Field(default=200_000, ge=0)
+    # Above that size, and on a node with nothing to sign, the whole log is recomputed this
+    # often (and at start-up).
+    ledger_full_check_seconds: float = Field(default=600.0, gt=0)
     # Smaller argon2 costs are for tests only; the defaults follow the library's guidance.
     argon2_time_cost: int | None = None
     argon2_memory_cost: int | None = None

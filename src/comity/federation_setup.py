@@ -325,6 +325,7 @@ def build_ledger(settings: Settings, peers: HttpPeerClient) -> LedgerKit:
         every_leaves=settings.ledger_checkpoint_leaves,
         interval=timedelta(seconds=settings.ledger_checkpoint_seconds),
         full_check_limit=settings.ledger_full_check_limit,
+        full_check_interval=timedelta(seconds=settings.ledger_full_check_seconds),
     )
 
 

@@ -10,8 +10,9 @@ from comity.domain.values import Role, Side
 from tests.builders import a_user
 
 ALLOWED = {
-    (Action.VIEW, Side.REQUESTING): set(Role) - {Role.ADMIN},
-    (Action.VIEW, Side.REQUESTED): set(Role) - {Role.ADMIN},
+    # Auditors read the audit log, never case content.
+    (Action.VIEW, Side.REQUESTING): set(Role) - {Role.ADMIN, Role.AUDITOR},
+    (Action.VIEW, Side.REQUESTED): set(Role) - {Role.ADMIN, Role.AUDITOR},
     (Action.CREATE, Side.REQUESTING): {Role.DRAFTER},
     (Action.EDIT, Side.REQUESTING): {Role.DRAFTER},
     (Action.SUBMIT, Side.REQUESTING): {Role.DRAFTER},
@@ -37,8 +38,9 @@ def test_the_role_matrix(role: Role, action: Action, side: Side) -> None:
     allowed = role in ALLOWED.get((action, side), set())
     if allowed:
         require(user, action, authority_id="A", side=side)
-    elif role is Role.ADMIN and action is not Action.CREATE:
-        # An administrator manages accounts; case files stay invisible to them.
+    elif role in (Role.ADMIN, Role.AUDITOR) and action is not Action.CREATE:
+        # An administrator manages accounts and an auditor reads the audit log; case files
+        # stay invisible to both.
         with pytest.raises(NotFoundError):
             require(user, action, authority_id="A", side=side)
     else:

@@ -4,6 +4,7 @@ complete trail, exported with everything needed to verify it offline."""
 from __future__ import annotations
 
 import base64
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -201,6 +202,10 @@ def export_trail(ctx: ServiceContext, *, actor: User, request_id: str) -> dict[s
             ],
             "not_yet_checkpointed": len(leaves) - len(covered),
         }
+        # The whole file is signed too, so that no byte of it (not even the parts no proof
+        # covers, such as the export time) can change unnoticed.
+        body = export_body(document)
+        document["signature"] = ledger.keys.sign(export_signer(ctx.state), body).line().strip()
         uow.record(
             AuditTrailExported(
                 actor_id=actor.id,
@@ -213,6 +218,18 @@ def export_trail(ctx: ServiceContext, *, actor: User, request_id: str) -> dict[s
         )
         uow.commit()
     return document
+
+
+def export_body(document: dict[str, Any]) -> str:
+    """The text an export's signature covers: the document without its signature, as
+    canonical JSON (sorted keys, no spaces, ASCII), ending with a newline."""
+    unsigned = {name: value for name, value in document.items() if name != "signature"}
+    return json.dumps(unsigned, sort_keys=True, separators=(",", ":"), ensure_ascii=True) + "\n"
+
+
+def export_signer(state: str) -> str:
+    """The name a node signs its audit exports as."""
+    return f"{log_origin(state)}/export"
 
 
 def _checkpoint_note(ledger: LedgerRepository, size: int) -> str | None:

@@ -19,8 +19,23 @@ from comity.domain.errors import DomainError, ProofInvalidError
 from comity.domain.ledger.checkpoints import SignedNote, parse_checkpoint, parse_note
 from comity.domain.ledger.leaves import parse_leaf
 from comity.domain.ledger.merkle import leaf_hash, verify_inclusion
-from comity.services.ledger_audit import EXPORT_FORMAT
+from comity.services.ledger_audit import EXPORT_FORMAT, export_body
 
+# Every field an export has: any other (or a missing one) fails.
+EXPORT_FIELDS = frozenset(
+    {
+        "format",
+        "origin",
+        "request_id",
+        "exported_at",
+        "log_key",
+        "witnesses",
+        "checkpoint",
+        "leaves",
+        "not_yet_checkpointed",
+        "signature",
+    }
+)
 # (note, key name, raw public key) -> None, raising when the key did not sign the note.
 NoteVerifier = Callable[[SignedNote, str, bytes], None]
 # The same for a witness's timestamped cosignature; returns its time.
@@ -68,6 +83,13 @@ def verify_export(
         raise ProofInvalidError(f"the export is not readable: {error}") from None
     if pinned_log_key is not None and log_key != pinned_log_key:
         raise ProofInvalidError("the export's log key is not the pinned key")
+    if set(raw) != EXPORT_FIELDS:
+        raise ProofInvalidError("the export has other fields than its format's")
+    try:
+        signed = parse_note(export_body(raw) + "\n" + _text(raw, "signature") + "\n")
+        verify_note(signed, origin + "/export", log_key)
+    except (DomainError, TypeError) as error:
+        raise ProofInvalidError(f"the export's own signature does not verify: {error}") from None
     checkpoint = parse_checkpoint(note.body)
     if checkpoint.origin != origin:
         raise ProofInvalidError("the checkpoint is of another log than the export says")

@@ -35,7 +35,7 @@ class WitnessRelay:
     def __init__(self) -> None:
         self._last_full_check: datetime | None = None
         self._last_contact: dict[str, datetime] = {}
-        self._last_report: datetime | None = None
+        self._failure: tuple[datetime, str] | None = None
 
     def run_once(self, ctx: ServiceContext, *, force: bool = False) -> RoundReport:
         """One round; ``force`` signs and sends now, whatever the schedule says."""
@@ -51,20 +51,30 @@ class WitnessRelay:
             or head.size - latest.size >= ledger.every_leaves
             or (head.size > latest.size and now - latest.signed_at >= ledger.interval)
         )
-        full = (
-            head.size <= ledger.full_check_limit
-            or self._last_full_check is None
+        if self._failure is not None and not force:
+            # A failed log is checked again (and its alert raised again) only once a full-check
+            # interval has passed, not every round: the alert and the report went out.
+            failed_at, detail = self._failure
+            if now - failed_at < ledger.full_check_interval:
+                report.integrity = detail
+                return report
+        periodic = (
+            self._last_full_check is None
             or now - self._last_full_check >= ledger.full_check_interval
         )
-        if due or (full and self._last_full_check is None):
+        full = head.size <= ledger.full_check_limit or periodic
+        if due or periodic:
             try:
-                report.signed = sign_checkpoint(ctx, full_check=full) if due else None
-                if not due:
+                if due:
+                    report.signed = sign_checkpoint(ctx, full_check=full)
+                else:
                     self_check(ctx)
-                if full:
+                if full or not due:
                     self._last_full_check = now
+                self._failure = None
             except AuditIntegrityError as error:
                 report.integrity = error.detail
+                self._failure = (now, error.detail)
                 self._report_integrity(ctx, now)
                 return report
         for entry in witness_states(ctx, now):
@@ -99,11 +109,8 @@ class WitnessRelay:
             )
 
     def _report_integrity(self, ctx: ServiceContext, now: datetime) -> None:
-        """Tell every witness, at most once an interval, that this log failed its check."""
+        """Tell every witness that this log failed its check."""
         ledger = kit(ctx)
-        if self._last_report is not None and now - self._last_report < ledger.interval:
-            return
-        self._last_report = now
         body = ledger_witness.integrity_report_body(ctx, time=int(now.timestamp()))
         for entry in witness_states(ctx, now):
             answer = ledger.peers.report_integrity(entry, body)
