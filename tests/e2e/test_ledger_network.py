@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -49,7 +50,15 @@ def _comity(network: Network, *args: str) -> subprocess.CompletedProcess[str]:
 def test_checkpoints_are_witnessed_and_a_tampered_row_is_reported_by_the_peers(
     network: Network,
 ) -> None:
-    clients = {state: httpx2.Client(base_url=network.url(state), timeout=30) for state in STATES}
+    with ExitStack() as stack:
+        clients = {
+            state: stack.enter_context(httpx2.Client(base_url=network.url(state), timeout=30))
+            for state in STATES
+        }
+        _witnessed_then_tampered(network, clients)
+
+
+def _witnessed_then_tampered(network: Network, clients: dict[str, httpx2.Client]) -> None:
     auditors = {state: _login(clients[state], "auditor") for state in STATES}
 
     def cosigned(state: str) -> list[str] | None:
