@@ -6,6 +6,8 @@ through the recipient's real federation app with RFC 9421 signatures (in-process
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from sqlalchemy import Connection, delete, select, update
@@ -207,7 +209,9 @@ def test_a_log_restored_from_an_older_backup_is_caught(nodes: Nodes) -> None:
     _activity(xa, 6)
     second = WitnessRelay().run_once(xa.ctx, force=True).signed
     assert first is not None and second is not None
-    # Restoring the backup taken at the first checkpoint.
+    # Restoring the backup taken at the first checkpoint, a second later (checkpoint times
+    # are whole seconds: a witness tells a rollback from a late delivery by them).
+    time.sleep(1.1)
     with xa.container.engine.begin() as connection:
         connection.execute(delete(audit_leaf).where(audit_leaf.c.leaf_index >= first.size))
         connection.execute(
@@ -284,3 +288,57 @@ def _rebuild(connection: Connection) -> None:
             root=frontier.root().hex(),
         )
     )
+
+
+def test_two_checkpoints_racing_never_move_the_witness_back(nodes: Nodes) -> None:
+    """L-07: checkpoints of N and N+K arrive together; whichever wins, the witness ends at
+    N+K and never cosigns N after N+K (check and record are one transaction)."""
+    xa = nodes["XA"]
+    _activity(xa)
+    WitnessRelay().run_once(xa.ctx, force=True)
+    with xa.ctx.uow() as uow:
+        base = uow.ledger.latest_checkpoint()
+    assert base is not None
+    _activity(xa, 2)
+    with xa.ctx.uow() as uow:
+        middle = uow.ledger.head()
+    _activity(xa, 2)
+    with xa.ctx.uow() as uow:
+        top = uow.ledger.head()
+        proofs = {
+            size: consistency_proof(
+                base.size,
+                size,
+                uow.ledger.nodes(nodes_for(consistency_ranges(base.size, size))),
+            )
+            for size in (middle.size, top.size)
+        }
+    now = int(xa.ctx.clock.now().timestamp())
+    notes = {
+        head.size: _note(xa, Checkpoint(log_origin("XA"), head.size, head.root, now))
+        for head in (middle, top)
+    }
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = dict(
+            zip(
+                notes,
+                pool.map(
+                    lambda size: _add(xa, "XB", base.size, proofs[size], notes[size]).status_code,  # type: ignore[attr-defined]
+                    list(notes),
+                ),
+                strict=True,
+            )
+        )
+    assert answers[top.size] == 200 or answers[middle.size] == 200
+    with nodes["XB"].ctx.uow() as uow:
+        recorded = uow.ledger.witnessed("XA")
+    assert recorded is not None
+    # The smaller one either went first (then the larger was a 409 for a stale old size) or
+    # was refused; the record is never the smaller one after the larger was accepted.
+    if answers[top.size] == 200:
+        assert recorded.size == top.size
+        assert answers[middle.size] in (200, 409)
+        if answers[middle.size] == 200:
+            assert recorded.size == top.size
+    else:
+        assert recorded.size == middle.size and answers[top.size] == 409

@@ -57,8 +57,10 @@ def add_checkpoint(ctx: ServiceContext, *, sender_state: str, body: bytes) -> st
             if (
                 recorded is not None
                 and checkpoint.size < recorded.size
-                and old_size <= checkpoint.size
+                and checkpoint.time > recorded.time
             ):
+                # Signed after a larger one: the log went back. (An older checkpoint arriving
+                # late, or racing a newer one, was signed before it: that is a plain 409.)
                 raise CheckpointRollbackError(
                     f"{state} signed a checkpoint of {checkpoint.size} leaves after one of "
                     f"{recorded.size}: its log was rolled back"
