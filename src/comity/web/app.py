@@ -41,6 +41,7 @@ from comity.web.ui import (
     pages,
     search,
 )
+from comity.web.ui import audit as audit_pages
 from comity.web.ui import directory as directory_pages
 
 API = "/api/v1"
@@ -117,6 +118,7 @@ def create_app(container: Container) -> FastAPI:
         search,
         directory_pages,
         dpo,
+        audit_pages,
     ):
         app.include_router(area.router)
     page.install(app)

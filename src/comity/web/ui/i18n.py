@@ -88,6 +88,7 @@ ROLE_LABELS: Mapping[str, str] = {
     "executor": N_("Executor"),
     "duty_officer": N_("Duty officer"),
     "dpo": N_("Data protection officer"),
+    "auditor": N_("Auditor"),
     "admin": N_("Administrator"),
 }
 
