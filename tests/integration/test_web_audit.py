@@ -245,6 +245,23 @@ def test_an_alert_shows_in_the_table_and_the_health_fails(xa: FedNode, browser: 
     assert "leaf 3: &lt;recomputed&gt; hash differs" in french.text
 
 
+def test_an_auditor_signing_in_lands_on_a_page_that_works(xa: FedNode, browser: TestClient) -> None:
+    form = browser.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert token is not None
+    landed = browser.post(
+        "/login",
+        data={"username": "auditor", "password": PASSWORD, "csrf_token": token.group(1)},
+    )
+    assert landed.status_code == 200
+    assert str(landed.url).endswith("/audit")
+    assert "<h1>Audit log</h1>" in landed.text
+    # No panel of case work the auditor cannot use.
+    for panel in ("Requests of your authority", "Deadlines in the next", "inbox-title"):
+        assert panel not in landed.text
+    assert browser.get("/", follow_redirects=False).headers["location"] == "/audit"
+
+
 def test_a_node_without_keys_shows_its_log_and_says_it_has_nothing_to_export(
     seeded: Node,
 ) -> None:

@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from comity.domain.access import can_see
 from comity.domain.errors import DomainError, InvalidCredentialsError
 from comity.domain.requests import CooperationRequest
 from comity.domain.values import Role
@@ -108,6 +109,9 @@ def dashboard(request: Request, officer: SignedIn) -> Response:
     ctx = _ctx(request)
     user = officer.user
     authority = user.authority_id
+    if officer.has(Role.AUDITOR) and not can_see(user, authority):
+        # An auditor with no case role has no case work waiting: the audit log is their page.
+        return RedirectResponse("/audit", status_code=303)
 
     def listed(status: Status) -> list[CooperationRequest]:
         query = RequestQuery(authority_id=authority, status=status, limit=SECTION_SIZE)
