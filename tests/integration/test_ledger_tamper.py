@@ -11,6 +11,7 @@ from sqlalchemy import Connection, delete, select, update
 from comity.bootstrap import Container
 from comity.domain.commands import AddUser
 from comity.domain.errors import AuditIntegrityError
+from comity.domain.events import SignInFailed
 from comity.domain.ledger.merkle import Frontier, leaf_hash
 from comity.domain.values import Role
 from comity.services import users
@@ -186,3 +187,17 @@ def test_an_untouched_log_verifies_and_its_head_matches(container: Container) ->
         head = uow.ledger.head()
     assert report.size == head.size >= 40
     assert report.root == head.root
+
+
+def test_node_lookups_of_any_size_find_every_node(container: Container) -> None:
+    """An export asks for thousands of nodes at once: they come back in batches, all of them."""
+    now = container.services.clock.now()
+    with container.services.uow() as uow:
+        uow.record(*(SignInFailed("nobody", now, f"attempt-{n}") for n in range(1500)))
+        uow.commit()
+    with container.services.uow() as uow:
+        size = uow.ledger.head().size
+        wanted = {(0, index) for index in range(size)} | {(1, index) for index in range(size // 2)}
+        found = uow.ledger.nodes(wanted | {(0, size + 5)})
+        assert set(found) == wanted
+        assert found[(0, 7)] == leaf_hash(next(iter(uow.ledger.leaves(7, 8))).text.encode())
