@@ -6,6 +6,7 @@ import json
 import ssl
 import threading
 from collections.abc import Callable
+from typing import Any
 
 import httpx2
 
@@ -78,16 +79,25 @@ class HttpPeerClient:
         timeout: float | None = None,
     ) -> TransferAnswer:
         url = recipient.endpoint.rstrip("/") + EVIDENCE_PATH + path
+        response = self._signed_post(url, body, content_type, timeout)
+        if isinstance(response, str):
+            return TransferAnswer("retry", code="UNREACHABLE", detail=response)
+        return _transfer_answer(response)
+
+    def _signed_post(
+        self, url: str, body: bytes, content_type: str, timeout: float | None = None
+    ) -> httpx2.Response | str:
+        """POST ``body`` with a fresh RFC 9421 signature; the response, or the name of the
+        transport error (the callers turn it into their own "try again" answer)."""
         headers = self._signer.headers(
             url=url, body=body, now=self._clock.now(), content_type=content_type
         )
         try:
-            response = self._http().post(
+            return self._http().post(
                 url, content=body, headers=headers, timeout=timeout or self._timeout
             )
         except (httpx2.HTTPError, ssl.SSLError, OSError) as error:
-            return TransferAnswer("retry", code="UNREACHABLE", detail=type(error).__name__)
-        return _transfer_answer(response)
+            return type(error).__name__
 
     def add_checkpoint(self, recipient: StateEntry, body: bytes) -> WitnessAnswer:
         """C2SP tlog-witness ``add-checkpoint``: a cosignature, or why not."""
@@ -105,13 +115,9 @@ class HttpPeerClient:
         self, recipient: StateEntry, path: str, body: bytes, content_type: str
     ) -> WitnessAnswer:
         url = recipient.endpoint.rstrip("/") + AUDIT_PATH + path
-        headers = self._signer.headers(
-            url=url, body=body, now=self._clock.now(), content_type=content_type
-        )
-        try:
-            response = self._http().post(url, content=body, headers=headers)
-        except (httpx2.HTTPError, ssl.SSLError, OSError) as error:
-            return WitnessAnswer("unreachable", code="UNREACHABLE", detail=type(error).__name__)
+        response = self._signed_post(url, body, content_type)
+        if isinstance(response, str):
+            return WitnessAnswer("unreachable", code="UNREACHABLE", detail=response)
         return _witness_answer(response)
 
     def close(self) -> None:
@@ -135,12 +141,7 @@ class HttpPeerClient:
 
 
 def _answer(response: httpx2.Response) -> PeerAnswer:
-    try:
-        body = response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        body = {}
-    if not isinstance(body, dict):
-        body = {}
+    body = _json_body(response)
     code = str(body.get("code") or "")
     if response.status_code == 200 and isinstance(body.get("receipt"), str):
         return PeerAnswer("delivered", signed=body["receipt"], code=code)
@@ -157,12 +158,7 @@ def _answer(response: httpx2.Response) -> PeerAnswer:
 
 
 def _transfer_answer(response: httpx2.Response) -> TransferAnswer:
-    try:
-        body = response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        body = {}
-    if not isinstance(body, dict):
-        body = {}
+    body = _json_body(response)
     code = str(body.get("code") or "")
     detail = str(body.get("detail", ""))[:200]
     if response.status_code != 200:
@@ -194,14 +190,18 @@ def _witness_answer(response: httpx2.Response) -> WitnessAnswer:
         text = response.text.strip()
         if text.isdigit() and len(text) < 20:
             return WitnessAnswer("conflict", size=int(text), code="CHECKPOINT_SIZE_CONFLICT")
-    try:
-        body = response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        body = {}
-    if not isinstance(body, dict):
-        body = {}
+    body = _json_body(response)
     code = str(body.get("code") or f"HTTP_{response.status_code}")
     detail = str(body.get("detail", ""))[:200]
     if response.status_code >= 500 and code != "AUDIT_INTEGRITY":
         return WitnessAnswer("unreachable", code=code, detail=detail)
     return WitnessAnswer("refused", code=code, detail=detail)
+
+
+def _json_body(response: httpx2.Response) -> dict[str, Any]:
+    """The answer's JSON object, or an empty one when it is not one (a proxy's error page)."""
+    try:
+        body = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return {}
+    return body if isinstance(body, dict) else {}

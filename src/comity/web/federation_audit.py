@@ -20,8 +20,8 @@ from comity.bootstrap import Container
 from comity.domain import errors as domain
 from comity.services import ledger_witness
 from comity.services.context import ServiceContext
-from comity.web.errors import EDGE_STATUS, problem_at, witness_status_for
-from comity.web.federation_checks import read_bounded, verified_sender
+from comity.web.errors import problem_at, witness_status_for
+from comity.web.federation_checks import read_bounded, too_large, verified_sender
 
 log = logging.getLogger("comity.federation")
 
@@ -74,12 +74,7 @@ async def _call(
 ) -> Response:
     path = request.url.path
     if body is None:
-        return problem_at(
-            path,
-            status=EDGE_STATUS["TOO_LARGE"],
-            code="TOO_LARGE",
-            detail="the body is over the limit",
-        )
+        return too_large(path)
     headers = dict(request.headers.items())
     return await run_in_threadpool(
         _checked, container, str(request.url), path, headers, body, handle

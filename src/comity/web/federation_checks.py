@@ -5,10 +5,12 @@ refused signature is quarantined), and its nonce remembered against replay."""
 from __future__ import annotations
 
 from fastapi import Request
+from fastapi.responses import JSONResponse
 
 from comity.bootstrap import Container
 from comity.domain import errors as domain
 from comity.services import incoming, outgoing
+from comity.web.errors import EDGE_STATUS, problem_at
 
 
 async def read_bounded(request: Request, limit: int) -> bytes | None:
@@ -21,6 +23,16 @@ async def read_bounded(request: Request, limit: int) -> bytes | None:
             return None
         parts.append(part)
     return b"".join(parts)
+
+
+def too_large(path: str) -> JSONResponse:
+    """The problem answered to a call whose body passed its route's limit."""
+    return problem_at(
+        path,
+        status=EDGE_STATUS["TOO_LARGE"],
+        code="TOO_LARGE",
+        detail="the body is over the limit",
+    )
 
 
 def verified_sender(

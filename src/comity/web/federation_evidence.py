@@ -22,8 +22,8 @@ from comity.domain import errors as domain
 from comity.services import evidence_arrival
 from comity.services.context import ServiceContext
 from comity.services.evidence_arrival import Arrival
-from comity.web.errors import EDGE_STATUS, problem_at, status_for
-from comity.web.federation_checks import read_bounded, verified_sender
+from comity.web.errors import problem_at, status_for
+from comity.web.federation_checks import read_bounded, too_large, verified_sender
 
 log = logging.getLogger("comity.federation")
 
@@ -89,12 +89,7 @@ async def _call(
 ) -> JSONResponse:
     path = request.url.path
     if body is None:
-        return problem_at(
-            path,
-            status=EDGE_STATUS["TOO_LARGE"],
-            code="TOO_LARGE",
-            detail="the body is over the limit",
-        )
+        return too_large(path)
     headers = dict(request.headers.items())
     return await run_in_threadpool(
         _checked, container, str(request.url), headers, body, handle, replay_checked
