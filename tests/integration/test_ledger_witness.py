@@ -193,13 +193,17 @@ def test_a_rewritten_history_signed_by_the_log_is_refused_by_its_witnesses(
         connection.execute(delete(audit_cosignature))
         connection.execute(delete(audit_checkpoint))
     _activity(xa)
-    report = WitnessRelay().run_once(xa.ctx, force=True)
+    relay = WitnessRelay()
+    report = relay.run_once(xa.ctx, force=True)
     assert report.signed is not None  # the intruder's node signs its new history…
     assert report.cosigned_by == []  # …and no witness cosigns it.
     assert set(report.refused) == {"XB", "XC"}
     for witness in ("XB", "XC"):
         assert ("equivocation", "XA") in _alerts(nodes[witness])
     assert ("refused", "XA") in _alerts(xa)
+    # The refusals are alerted once, not at every round that follows (even a forced one).
+    assert relay.run_once(xa.ctx, force=True).refused == {}
+    assert _alerts(xa).count(("refused", "XA")) == 2
 
 
 def test_a_log_restored_from_an_older_backup_is_caught(nodes: Nodes) -> None:

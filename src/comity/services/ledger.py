@@ -176,10 +176,18 @@ def send_for_cosigning(ctx: ServiceContext, entry: StateEntry) -> str:
         latest = uow.ledger.latest_checkpoint()
         if latest is None:
             return "nothing"
-        cosigned = [c for c in uow.ledger.cosignatures() if c.witness_state == entry.code]
-        if any(c.checkpoint_size == latest.size for c in cosigned):
+        old = uow.ledger.last_cosigned(entry.code)
+        if old == latest.size:
             return "cosigned"
-        old = max((c.checkpoint_size for c in cosigned), default=0)
+    if old > latest.size:
+        raise_alert(
+            ctx,
+            kind="rollback",
+            state=ctx.state,
+            detail=f"{entry.code} cosigned a checkpoint of {old} leaves, but this log's latest "
+            f"has {latest.size}: its checkpoints were removed",
+        )
+        return "ROLLBACK"
     note = parse_note(latest.note)
     for _attempt in range(2):
         body = format_add_checkpoint(old, _proof(ctx, old, latest.size), note)

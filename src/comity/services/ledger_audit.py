@@ -233,10 +233,8 @@ def export_signer(state: str) -> str:
 
 
 def _checkpoint_note(ledger: LedgerRepository, size: int) -> str | None:
-    for checkpoint in ledger.checkpoints():
-        if checkpoint.size == size:
-            return _with_cosignatures(ledger, checkpoint)
-    return None
+    checkpoint = ledger.checkpoint(size)
+    return None if checkpoint is None else _with_cosignatures(ledger, checkpoint)
 
 
 def _with_cosignatures(ledger: LedgerRepository, checkpoint: StoredCheckpoint) -> str:

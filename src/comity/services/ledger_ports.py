@@ -122,6 +122,14 @@ class LedgerRepository(Protocol):
         """The cosignatures received, of one checkpoint or of all."""
         ...
 
+    def checkpoint(self, size: int) -> StoredCheckpoint | None:
+        """The checkpoint this node signed at ``size``, if any."""
+        ...
+
+    def last_cosigned(self, state: str) -> int:
+        """The largest checkpoint size ``state`` cosigned (0 when none)."""
+        ...
+
     def add_cosignature(self, cosignature: StoredCosignature) -> None:
         """Keep a verified cosignature (a second one from the same State is ignored)."""
         ...

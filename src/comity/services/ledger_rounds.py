@@ -36,6 +36,8 @@ class WitnessRelay:
         self._last_full_check: datetime | None = None
         self._last_contact: dict[str, datetime] = {}
         self._failure: tuple[datetime, str] | None = None
+        # Witness -> when it last refused this log's checkpoint (and was alerted about).
+        self._refused: dict[str, datetime] = {}
 
     def run_once(self, ctx: ServiceContext, *, force: bool = False) -> RoundReport:
         """One round; ``force`` signs and sends now, whatever the schedule says."""
@@ -81,6 +83,13 @@ class WitnessRelay:
             last = self._last_contact.get(entry.code)
             if not (due or force) and last is not None and now - last < ledger.interval:
                 continue
+            refused_at = self._refused.get(entry.code)
+            if refused_at is not None and now - refused_at < ledger.full_check_interval:
+                # That witness refused this log's history and the alert is raised. Every later
+                # checkpoint extends the same history (and the alert's own leaf makes one
+                # due), so asking at every round would only raise the alert again: it is asked
+                # again once a full-check interval has passed.
+                continue
             self._last_contact[entry.code] = now
             try:
                 outcome = send_for_cosigning(ctx, entry)
@@ -90,6 +99,7 @@ class WitnessRelay:
                     report.unreachable.append(entry.code)
                 elif outcome != "nothing":
                     report.refused[entry.code] = outcome
+                    self._refused[entry.code] = now
                 self._share_views(ctx, entry)
             except DomainError as error:
                 log.warning("witness %s: %s %s", entry.code, error.code, error.detail)

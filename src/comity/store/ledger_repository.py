@@ -172,6 +172,20 @@ class SQLLedgerRepository:
             for row in self._session.execute(query)
         ]
 
+    def checkpoint(self, size: int) -> StoredCheckpoint | None:
+        row = self._session.execute(
+            select(audit_checkpoint).where(audit_checkpoint.c.size == size)
+        ).one_or_none()
+        return None if row is None else _checkpoint(row)
+
+    def last_cosigned(self, state: str) -> int:
+        found = self._session.scalar(
+            select(func.max(audit_cosignature.c.checkpoint_size)).where(
+                audit_cosignature.c.witness_state == state
+            )
+        )
+        return int(found or 0)
+
     def add_cosignature(self, cosignature: StoredCosignature) -> None:
         exists = self._session.scalar(
             select(func.count()).where(
