@@ -28,6 +28,7 @@ from comity.crypto.pdf_signing import PdfSigner
 from comity.domain.catalogue import Catalogue
 from comity.domain.directory import Directory
 from comity.domain.errors import DirectoryError, DomainError
+from comity.domain.notifications import NotificationChannel
 from comity.federation_setup import (
     build_evidence,
     build_federation,
@@ -35,11 +36,14 @@ from comity.federation_setup import (
     check_call,
     keys_dir,
 )
+from comity.notify.smtp import SmtpNotifier
+from comity.notify.webhook import WebhookNotifier
 from comity.render.pdf import WeasyPrintRenderer
-from comity.services import data_protection, delivery
+from comity.services import data_protection, delivery, notifications
 from comity.services.context import NoFaults, ServiceContext
 from comity.services.evidence_transfer import TransferRelay
 from comity.services.ledger_rounds import WitnessRelay
+from comity.services.notification_ports import Notifier, NotifyKit
 from comity.services.originals_ports import OriginalsKit
 from comity.services.statistics_ports import StatisticsKit
 from comity.store import migrate
@@ -181,6 +185,18 @@ class Container:
                 log.exception("ledger round failed; retrying")
             stop.wait(min(1.0, self.settings.ledger_checkpoint_seconds))
 
+    def run_notifier(self, stop: threading.Event) -> None:
+        """Send alerts to the people on duty until ``stop`` is set: right away while there
+        are some, then every second. Failures are logged; each alert retries on its own."""
+        while not stop.is_set():
+            try:
+                busy = notifications.deliver_due(self.services) > 0
+            except Exception:
+                log.exception("notifier pass failed; retrying")
+                busy = False
+            if not busy:
+                stop.wait(1.0)
+
     def sweep_retention(self) -> int:
         """Erase every request's data past its retention date; failures are logged."""
         try:
@@ -223,6 +239,7 @@ def build(settings: Settings) -> Container:
         evidence=build_evidence(settings, wired[1]) if wired else None,
         statistics=StatisticsKit(SQLReviewFacts(sessions), settings.stats_min_cell),
         ledger=build_ledger(settings, wired[1]) if wired else None,
+        notify=build_notify(settings),
         faults=CrashPoints(settings.fault_at) if settings.test_faults else NoFaults(),
         # The document key is read when an original is signed: a node made before originals
         # existed starts, and refuses to sign until `comity node doc-key` created its key.
@@ -234,6 +251,31 @@ def build(settings: Settings) -> Container:
     )
     return Container(
         settings=settings, engine=engine, services=services, peers=wired[1] if wired else None
+    )
+
+
+def build_notify(settings: Settings) -> NotifyKit | None:
+    """The alert channels the settings configure; None when there is nobody to alert."""
+    if not settings.duty_emails and not settings.webhooks:
+        return None
+    notifiers: dict[NotificationChannel, Notifier] = {}
+    if settings.notify_smtp_host:
+        notifiers[NotificationChannel.EMAIL] = SmtpNotifier(
+            host=settings.notify_smtp_host,
+            port=settings.notify_smtp_port,
+            sender=settings.notify_smtp_from,
+            starttls=settings.notify_smtp_starttls,
+        )
+    if settings.webhooks:
+        notifiers[NotificationChannel.WEBHOOK] = WebhookNotifier(
+            secret=settings.notify_webhook_secret
+        )
+    base = settings.public_url or f"http://{settings.host}:{settings.port}"
+    return NotifyKit(
+        notifiers=notifiers,
+        duty_emails=settings.duty_emails,
+        webhooks=settings.webhooks,
+        desk_url=base.rstrip("/") + "/desk",
     )
 
 

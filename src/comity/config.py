@@ -61,6 +61,18 @@ class Settings(BaseSettings):
     # Above that size, and on a node with nothing to sign, the whole log is recomputed this
     # often (and at start-up).
     ledger_full_check_seconds: float = Field(default=600.0, gt=0)
+    # Alerts to the people on duty when an emergency request arrives (issue 8, Q12): the
+    # 24/7 duty addresses (comma-separated), the SMTP server, and webhooks (comma-separated)
+    # with the secret their HMAC-SHA256 signature uses.
+    notify_duty_emails: str = ""
+    notify_smtp_host: str | None = None
+    notify_smtp_port: int = Field(default=25, ge=1, le=65535)
+    notify_smtp_from: str = "comity@localhost"
+    notify_smtp_starttls: bool = False
+    notify_webhooks: str = ""
+    notify_webhook_secret: str | None = None
+    # The address officers open the node's pages at (the link in alerts).
+    public_url: str | None = None
     # Smaller argon2 costs are for tests only; the defaults follow the library's guidance.
     argon2_time_cost: int | None = None
     argon2_memory_cost: int | None = None
@@ -78,6 +90,16 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'comity.db').resolve()}"
+
+    @property
+    def duty_emails(self) -> tuple[str, ...]:
+        """The 24/7 duty addresses alerts go to."""
+        return tuple(a.strip() for a in self.notify_duty_emails.split(",") if a.strip())
+
+    @property
+    def webhooks(self) -> tuple[str, ...]:
+        """The webhooks alerts go to."""
+        return tuple(u.strip() for u in self.notify_webhooks.split(",") if u.strip())
 
     @property
     def resolved_evidence_dir(self) -> Path:

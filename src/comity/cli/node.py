@@ -208,6 +208,8 @@ def run_server(container: Container, *, host: str, port: int) -> None:
         console.print(
             f"Federation endpoint (mutual TLS) on https://{host}:{settings.federation_port}/"
         )
+    # Alerts to the people on duty leave even when the node cannot federate.
+    background.append(threading.Thread(target=container.run_notifier, args=(stop,), daemon=True))
     for thread in background:
         thread.start()
     console.print(f"Comity node {settings.state} on http://{host}:{port}/api/v1/")

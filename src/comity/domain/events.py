@@ -228,3 +228,13 @@ class AuditTrailExported(Event):
     leaves: int
     checkpoint_size: int
     tag = "audit:trail:exported"
+
+
+@dataclass(frozen=True)
+class AlertAttempted(Event):
+    """An alert to the people on duty was handed to its channel, or was not; ``object_id``
+    is the alert's id (its recipient is configuration, not case data, and is not recorded)."""
+
+    channel: str
+    outcome: str
+    tag = "notification:alert:attempted"

@@ -9,6 +9,7 @@ from comity.domain.catalogue import Catalogue
 from comity.domain.delivery import RetryPolicy
 from comity.services.evidence_ports import EvidenceFiles, EvidencePeers, EvidenceTrust
 from comity.services.ledger_ports import LedgerKit
+from comity.services.notification_ports import NotifyKit
 from comity.services.originals_ports import OriginalsKit
 from comity.services.ports import Clock, FaultPoints, IdFactory, PasswordHasher, UnitOfWorkFactory
 from comity.services.statistics_ports import StatisticsKit
@@ -69,3 +70,5 @@ class ServiceContext:
     faults: FaultPoints = field(default_factory=NoFaults)
     # The audit log's checkpoint keys and witnesses; None on a node without keys.
     ledger: LedgerKit | None = None
+    # Alerts to the people on duty (e-mail, webhooks); None where none is configured.
+    notify: NotifyKit | None = None

@@ -35,6 +35,7 @@ from comity.domain.requests import CooperationRequest, Draft
 from comity.domain.usage import policy_for
 from comity.domain.values import Side
 from comity.domain.workflow import Status
+from comity.services import notifications
 from comity.services.context import ServiceContext
 from comity.services.outgoing import federation, trusted_directory
 from comity.services.ports import UnitOfWork
@@ -248,6 +249,7 @@ def _register_request(
     request.remote_status = Status.SENT
     request.usage_policy = policy_for(request, profile, now=now, retention=ctx.retention)
     uow.requests.add(request)
+    notifications.alert_duty(ctx, uow, request)
     return request
 
 

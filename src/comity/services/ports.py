@@ -17,6 +17,7 @@ from comity.domain.workflow import Status
 from comity.services.data_protection_ports import DataAccessRepository, DeletionRecordRepository
 from comity.services.evidence_ports import PackageRepository
 from comity.services.ledger_ports import LedgerRepository
+from comity.services.notification_ports import NotificationRepository
 from comity.services.originals_ports import OriginalRecords
 from comity.services.transport_ports import (
     EvidenceRepository,
@@ -233,6 +234,9 @@ class UnitOfWork(Protocol):
 
     @property
     def ledger(self) -> LedgerRepository: ...
+
+    @property
+    def notifications(self) -> NotificationRepository: ...
 
     @property
     def outbox(self) -> OutboxRepository: ...

@@ -233,6 +233,26 @@ audit_alert = Table(
     Column("evidence", json_type(), nullable=False),
 )
 
+# Alerts to the people on duty (e-mail, webhooks), written in the transaction that raised them
+# and sent by the node's notifier thread: an outbox of their own.
+notification = Table(
+    "notification",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("channel", String(16), nullable=False),
+    Column("recipient", String(400), nullable=False),
+    Column("subject", String(400), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("request_id", String(ID), ForeignKey("cooperation_request.id")),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UTCDateTime()),
+    Column("sent_at", UTCDateTime()),
+    Column("last_error", String(300), nullable=False),
+    Index("ix_notification_due", "status", "next_attempt_at"),
+)
+
 # Messages this node must deliver: the exact envelope bytes every retry repeats, and where each
 # stands. Rows are written in the same transaction as the state change that caused them.
 outbox_message = Table(

@@ -22,6 +22,7 @@ from comity.store.data_protection_repositories import (
 )
 from comity.store.evidence_repositories import SQLPackageRepository
 from comity.store.ledger_repository import SQLLedgerRepository
+from comity.store.notification_repository import SQLNotificationRepository
 from comity.store.originals import SQLOriginalRecords
 from comity.store.request_repository import SQLDeadlineRepository, SQLRequestRepository
 from comity.store.transport_repositories import (
@@ -48,6 +49,7 @@ class SQLAlchemyUnitOfWork:
         self.tokens = SQLTokenRepository(self.session)
         self.audit = SQLAuditLog(self.session)
         self.ledger = SQLLedgerRepository(self.session)
+        self.notifications = SQLNotificationRepository(self.session)
         self.outbox = SQLOutboxRepository(self.session)
         self.inbox = SQLInboxRepository(self.session)
         self.evidences = SQLEvidenceRepository(self.session)
