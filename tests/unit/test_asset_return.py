@@ -30,13 +30,12 @@ from comity.domain.practice.asset_register import (
     is_currency,
 )
 from comity.domain.practice.asset_return import (
-    RULES,
     LineKind,
     check_adds_up,
     compute_disposal,
     pro_rata,
-    rules_for,
 )
+from comity.domain.practice.asset_rules import RULES, rules_for
 
 PROFILES = Path(__file__).parents[2] / "src" / "comity" / "catalogue" / "profiles"
 

@@ -31,13 +31,13 @@ add up exactly to the gross, which the statement checks itself (``check_adds_up`
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from comity.domain.errors import DomainError, UnknownProfileError
+from comity.domain.errors import DomainError
 from comity.domain.practice.asset_register import (
     CENT,
     AssetRegister,
@@ -46,6 +46,7 @@ from comity.domain.practice.asset_register import (
     cents,
     validate_register,
 )
+from comity.domain.practice.asset_rules import DisposalRules, rules_for
 
 FORMAT = "comity-asset-disposal/1"
 
@@ -73,71 +74,6 @@ class LineKind:
 
 # Subtotals repeat other lines' money; every other line is a part of the gross.
 SUBTOTALS = frozenset({LineKind.GROSS, LineKind.NET})
-
-
-@dataclass(frozen=True)
-class DisposalRules:
-    """How a framework profile disposes of assets: the one rule that differs between the
-    instruments (legal.md §7 D25) and the legal basis each line cites under it."""
-
-    profile: str
-    mandatory_public_funds_return: bool
-    gross_basis: str
-    expenses_basis: str
-    owners_basis: str
-    public_funds_basis: str
-    victims_basis: str
-    sharing_basis: str
-    kept_basis: str
-
-
-_DOMESTIC = "domestic law of the requested State"
-# The Budapest Convention has no article on the disposal of confiscated assets (legal.md §7:
-# T21-T23 only via treaty or domestic law), so each line rests on domestic law or the
-# States' agreement.
-RULES: Mapping[str, DisposalRules] = {
-    "ahc-2022-proposal": DisposalRules(
-        profile="ahc-2022-proposal",
-        mandatory_public_funds_return=True,
-        gross_basis="UNCAC 57(1) [V]; UNTOC 14(1) [V]; statement Q20",
-        expenses_basis="UNCAC 57(4) [V]; statement Q20",
-        owners_basis="UNCAC 57(1), 57(2) [V]; statement Q20",
-        public_funds_basis="UNCAC 57(3)(a) [V]; statement Q20",
-        victims_basis="UNCAC 57(3)(c) [V]; UNTOC 14(2) [V]; statement Q20",
-        sharing_basis="UNTOC 14(3)(b) [V]; UNCAC 57(5) [V]",
-        kept_basis="UNCAC 57(1) [V]; UNTOC 14(1) [V]; statement Q20",
-    ),
-    "uncc-2024": DisposalRules(
-        profile="uncc-2024",
-        mandatory_public_funds_return=False,
-        gross_basis="UNCC 52(1) [K]",
-        expenses_basis="UNCC 52 [K]",
-        owners_basis="UNCC 52(1) [K]; UNCC 50 [K]",
-        public_funds_basis="UNCC 52(2) [K]",
-        victims_basis="UNCC 52(2) [K]",
-        sharing_basis="UNCC 52(3)(b) [K]",
-        kept_basis="UNCC 52(1) [K]",
-    ),
-    "budapest": DisposalRules(
-        profile="budapest",
-        mandatory_public_funds_return=False,
-        gross_basis=_DOMESTIC,
-        expenses_basis=_DOMESTIC,
-        owners_basis=_DOMESTIC,
-        public_funds_basis="agreement between the States",
-        victims_basis=_DOMESTIC,
-        sharing_basis="agreement between the States",
-        kept_basis=_DOMESTIC,
-    ),
-}
-
-
-def rules_for(profile: str) -> DisposalRules:
-    """The disposal rules of a framework profile; ``UnknownProfileError`` for another code."""
-    try:
-        return RULES[profile]
-    except KeyError:
-        raise UnknownProfileError(f"no asset-disposal rules for profile {profile!r}") from None
 
 
 @dataclass(frozen=True)
