@@ -39,7 +39,7 @@ from comity.federation_setup import (
 from comity.notify.smtp import SmtpNotifier
 from comity.notify.webhook import WebhookNotifier
 from comity.render.pdf import WeasyPrintRenderer
-from comity.services import data_protection, delivery, notifications
+from comity.services import data_protection, delivery, escalation, notifications
 from comity.services.context import NoFaults, ServiceContext
 from comity.services.evidence_transfer import TransferRelay
 from comity.services.ledger_rounds import WitnessRelay
@@ -186,10 +186,12 @@ class Container:
             stop.wait(min(1.0, self.settings.ledger_checkpoint_seconds))
 
     def run_notifier(self, stop: threading.Event) -> None:
-        """Send alerts to the people on duty until ``stop`` is set: right away while there
-        are some, then every second. Failures are logged; each alert retries on its own."""
+        """Escalate emergencies past their acknowledgement target and send alerts to the
+        people on duty until ``stop`` is set: right away while there are some, then every
+        second. Failures are logged; each alert retries on its own."""
         while not stop.is_set():
             try:
+                escalation.escalate_due(self.services)
                 busy = notifications.deliver_due(self.services) > 0
             except Exception:
                 log.exception("notifier pass failed; retrying")

@@ -238,3 +238,31 @@ class AlertAttempted(Event):
     channel: str
     outcome: str
     tag = "notification:alert:attempted"
+
+
+@dataclass(frozen=True)
+class ShiftAdded(Event):
+    """An officer was put on a 24/7 point's roster; ``object_id`` is the shift's id."""
+
+    user_id: str
+    role: str
+    starts_at: str
+    ends_at: str
+    tag = "roster:shift:added"
+
+
+@dataclass(frozen=True)
+class ShiftRemoved(Event):
+    """A shift was taken off the roster; ``object_id`` is the shift's id."""
+
+    tag = "roster:shift:removed"
+
+
+@dataclass(frozen=True)
+class EmergencyEscalated(Event):
+    """An emergency was not acknowledged within its target: the next officers and the
+    supervisor on shift were alerted; ``object_id`` is the request's id."""
+
+    waited_seconds: int
+    alerted: int
+    tag = "request:emergency:escalated"

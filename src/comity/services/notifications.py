@@ -10,6 +10,7 @@ emergency, with its clock running).
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from comity.domain.events import AlertAttempted
 from comity.domain.notifications import (
@@ -18,6 +19,7 @@ from comity.domain.notifications import (
     emergency_alert,
 )
 from comity.domain.requests import CooperationRequest
+from comity.domain.roster import first_alerted
 from comity.domain.values import Urgency
 from comity.services.context import ServiceContext
 from comity.services.notification_ports import NotificationError
@@ -30,7 +32,8 @@ BATCH = 50
 
 
 def alert_duty(ctx: ServiceContext, uow: UnitOfWork, request: CooperationRequest) -> int:
-    """Raise the alerts for a request that just arrived, if it is an emergency; how many."""
+    """Raise the alerts for a request that just arrived, if it is an emergency: to the duty
+    officers on the receiving point's roster and the node's duty addresses; how many."""
     kit = ctx.notify
     if kit is None or request.urgency is not Urgency.EMERGENCY:
         return 0
@@ -42,7 +45,10 @@ def alert_duty(ctx: ServiceContext, uow: UnitOfWork, request: CooperationRequest
         arrived_at=now,
         desk_url=kit.desk_url,
     )
-    targets = [(NotificationChannel.EMAIL, address) for address in kit.duty_emails]
+    shifts = uow.rosters.between(request.authority_id, now, now + timedelta(seconds=1))
+    on_shift = [shift.contact for shift in first_alerted(shifts, now) if shift.contact]
+    addresses = list(dict.fromkeys([*on_shift, *kit.duty_emails]))
+    targets = [(NotificationChannel.EMAIL, address) for address in addresses]
     targets += [(NotificationChannel.WEBHOOK, url) for url in kit.webhooks]
     for channel, recipient in targets:
         uow.notifications.add(

@@ -19,6 +19,7 @@ from comity.services.evidence_ports import PackageRepository
 from comity.services.ledger_ports import LedgerRepository
 from comity.services.notification_ports import NotificationRepository
 from comity.services.originals_ports import OriginalRecords
+from comity.services.roster_ports import RosterRepository
 from comity.services.transport_ports import (
     EvidenceRepository,
     InboxRepository,
@@ -115,6 +116,11 @@ class RequestRepository(Protocol):
         """Ids of requests whose retention date is past at ``now`` and not yet erased."""
         ...
 
+    def awaiting_acknowledgement(self, created_before: datetime, limit: int) -> Sequence[str]:
+        """Ids of open emergencies received before ``created_before`` that nobody has
+        acknowledged yet, oldest first."""
+        ...
+
     def additional_uses(self, parent_reference: str) -> Sequence[CooperationRequest]:
         """The ``additional_use`` requests this node made about ``parent_reference``."""
         ...
@@ -141,6 +147,10 @@ class UserRepository(Protocol):
 
     def get(self, user_id: str) -> User | None:
         """The user with that id, or None."""
+        ...
+
+    def by_username(self, username: str) -> User | None:
+        """The user called ``username``, or None."""
         ...
 
     def credentials(self, username: str) -> tuple[User, str] | None:
@@ -237,6 +247,9 @@ class UnitOfWork(Protocol):
 
     @property
     def notifications(self) -> NotificationRepository: ...
+
+    @property
+    def rosters(self) -> RosterRepository: ...
 
     @property
     def outbox(self) -> OutboxRepository: ...

@@ -38,6 +38,10 @@ class SQLUserRepository:
         row = self._one(user_account.c.id == user_id)
         return _user(row) if row is not None else None
 
+    def by_username(self, username: str) -> User | None:
+        row = self._one(user_account.c.username == username)
+        return _user(row) if row is not None else None
+
     def credentials(self, username: str) -> tuple[User, str] | None:
         row = self._one(user_account.c.username == username)
         return (_user(row), row["password_hash"]) if row is not None else None

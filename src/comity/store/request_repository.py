@@ -15,7 +15,7 @@ from comity.domain.errors import ConcurrencyError
 from comity.domain.requests import CooperationRequest, HistoryEntry
 from comity.domain.usage import ADDITIONAL_USE, UsagePolicy
 from comity.domain.values import Channel, Side, Urgency
-from comity.domain.workflow import Status
+from comity.domain.workflow import Status, is_open
 from comity.services.ports import RequestQuery
 from comity.store import search
 from comity.store.tables import cooperation_request, deadline, request_history, request_search
@@ -190,6 +190,23 @@ class SQLRequestRepository:
                 select(table.c.id)
                 .where(table.c.retention_until <= now, table.c.erased_at.is_(None))
                 .order_by(table.c.retention_until, table.c.id)
+                .limit(limit)
+            )
+        )
+
+    def awaiting_acknowledgement(self, created_before: datetime, limit: int) -> Sequence[str]:
+        table = cooperation_request
+        return list(
+            self._session.scalars(
+                select(table.c.id)
+                .where(
+                    table.c.side == str(Side.REQUESTED),
+                    table.c.urgency == str(Urgency.EMERGENCY),
+                    table.c.acknowledged_at.is_(None),
+                    table.c.created_at <= created_before,
+                    table.c.status.in_([str(s) for s in Status if is_open(s)]),
+                )
+                .order_by(table.c.created_at, table.c.id)
                 .limit(limit)
             )
         )

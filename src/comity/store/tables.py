@@ -253,6 +253,30 @@ notification = Table(
     Index("ix_notification_due", "status", "next_attempt_at"),
 )
 
+# The rosters of the 24/7 points of contact: who is on duty, backs up or supervises, when.
+duty_shift = Table(
+    "duty_shift",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("authority_id", String(ID), ForeignKey("authority.id"), nullable=False),
+    Column("user_id", String(ID), ForeignKey("user_account.id"), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("starts_at", UTCDateTime(), nullable=False),
+    Column("ends_at", UTCDateTime(), nullable=False),
+    Column("contact", String(256)),
+    Column("handover_note", Text, nullable=False),
+    Index("ix_duty_shift_window", "authority_id", "ends_at", "starts_at"),
+)
+
+# Emergencies escalated because nobody acknowledged them in time: once each.
+emergency_escalation = Table(
+    "emergency_escalation",
+    metadata,
+    Column("request_id", String(ID), ForeignKey("cooperation_request.id"), primary_key=True),
+    Column("escalated_at", UTCDateTime(), nullable=False),
+    Column("alerted", Integer, nullable=False),
+)
+
 # Messages this node must deliver: the exact envelope bytes every retry repeats, and where each
 # stands. Rows are written in the same transaction as the state change that caused them.
 outbox_message = Table(

@@ -25,6 +25,7 @@ from comity.store.ledger_repository import SQLLedgerRepository
 from comity.store.notification_repository import SQLNotificationRepository
 from comity.store.originals import SQLOriginalRecords
 from comity.store.request_repository import SQLDeadlineRepository, SQLRequestRepository
+from comity.store.roster_repository import SQLRosterRepository
 from comity.store.transport_repositories import (
     SQLEvidenceRepository,
     SQLInboxRepository,
@@ -50,6 +51,7 @@ class SQLAlchemyUnitOfWork:
         self.audit = SQLAuditLog(self.session)
         self.ledger = SQLLedgerRepository(self.session)
         self.notifications = SQLNotificationRepository(self.session)
+        self.rosters = SQLRosterRepository(self.session)
         self.outbox = SQLOutboxRepository(self.session)
         self.inbox = SQLInboxRepository(self.session)
         self.evidences = SQLEvidenceRepository(self.session)
