@@ -16,6 +16,7 @@ from comity.cli import (
     legal,
     node,
     request,
+    roster,
     stats,
     user,
 )
@@ -40,6 +41,7 @@ app.add_typer(dp.app, name="dp")
 app.add_typer(stats.app, name="stats")
 app.add_typer(evidence.app, name="evidence")
 app.add_typer(audit.app, name="audit")
+app.add_typer(roster.app, name="roster")
 
 
 @app.command("version")

@@ -25,6 +25,7 @@ from comity.web.api import (
     inbox,
     originals,
     requests,
+    roster,
     statistics,
 )
 from comity.web.api.schemas import ProblemOut
@@ -87,6 +88,7 @@ def create_app(container: Container) -> FastAPI:
     api.include_router(evidence.router)
     api.include_router(originals.router)
     api.include_router(audit.router)
+    api.include_router(roster.router)
 
     @api.get("/catalogue-schema", tags=["catalogue"])
     def catalogue_file_schema() -> dict[str, Any]:
