@@ -39,7 +39,7 @@ from comity.federation_setup import (
 from comity.notify.smtp import SmtpNotifier
 from comity.notify.webhook import WebhookNotifier
 from comity.render.pdf import WeasyPrintRenderer
-from comity.services import data_protection, delivery, escalation, notifications
+from comity.services import data_protection, delivery, escalation, notifications, practice
 from comity.services.context import NoFaults, ServiceContext
 from comity.services.evidence_transfer import TransferRelay
 from comity.services.ledger_rounds import WitnessRelay
@@ -57,6 +57,8 @@ log = logging.getLogger("comity.node")
 
 # How often the node's background thread erases data past their retention date.
 SWEEP_INTERVAL = 3600.0
+# How often the clock-driven steps of practice life cycles (expiries, releases) are taken.
+PRACTICE_INTERVAL = 30.0
 
 
 class SystemClock:
@@ -186,12 +188,17 @@ class Container:
             stop.wait(min(1.0, self.settings.ledger_checkpoint_seconds))
 
     def run_notifier(self, stop: threading.Event) -> None:
-        """Escalate emergencies past their acknowledgement target and send alerts to the
-        people on duty until ``stop`` is set: right away while there are some, then every
-        second. Failures are logged; each alert retries on its own."""
+        """Escalate emergencies past their acknowledgement target, take the practice steps
+        the clock makes due (every ``PRACTICE_INTERVAL``), and send alerts to the people on
+        duty until ``stop`` is set: right away while there are some, then every second.
+        Failures are logged; each alert retries on its own."""
+        last_practice: float | None = None
         while not stop.is_set():
             try:
                 escalation.escalate_due(self.services)
+                if last_practice is None or time.monotonic() - last_practice >= PRACTICE_INTERVAL:
+                    last_practice = time.monotonic()
+                    practice.sweep(self.services)
                 busy = notifications.deliver_due(self.services) > 0
             except Exception:
                 log.exception("notifier pass failed; retrying")

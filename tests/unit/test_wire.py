@@ -11,7 +11,7 @@ import pytest
 
 from comity.domain.delivery import MessageType
 from comity.domain.errors import SchemaInvalidError
-from comity.domain.messages import Body, Message, OriginalBody, StepBody, SubmitBody
+from comity.domain.messages import Body, Message, OriginalBody, PracticeBody, StepBody, SubmitBody
 from comity.domain.values import Channel, Urgency
 from comity.domain.workflow import Status
 from comity.transport.wire import decode, encode
@@ -35,6 +35,17 @@ STEP = StepBody(
     detail={"conditions": ["speciality"], "nested": {"n": 1, "ok": True, "none": None}},
 )
 ORIGINAL = OriginalBody(exchange_id="req-1")
+PRACTICE = PracticeBody(
+    exchange_id="req-1",
+    lifecycle="preservation",
+    step={
+        "code": "confirm",
+        "side": "requested",
+        "actor_id": "state:XB",
+        "at": "2026-03-01T10:00:00+00:00",
+        "values": {"confirmation_ref": "C-1"},
+    },
+)
 
 # Every message type, with the body it carries.
 BODIES: dict[MessageType, Body] = {
@@ -51,6 +62,7 @@ BODIES: dict[MessageType, Body] = {
         exchange_id="req-1", status=Status.WITHDRAWN, reason="case dropped"
     ),
     MessageType.REQUEST_ORIGINAL: ORIGINAL,
+    MessageType.REQUEST_PRACTICE: PRACTICE,
 }
 
 
@@ -276,3 +288,54 @@ def test_a_refusal_is_schema_invalid() -> None:
 
 def test_a_payload_that_is_not_an_object_is_refused_as_a_whole() -> None:
     assert refusal(["v", 1]).startswith("payload:")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "step",
+    [
+        {
+            "code": "Confirm",
+            "side": "requested",
+            "actor_id": "a",
+            "at": "2026-03-01T10:00:00Z",
+            "values": {},
+        },
+        {
+            "code": "confirm",
+            "side": "nobody",
+            "actor_id": "a",
+            "at": "2026-03-01T10:00:00Z",
+            "values": {},
+        },
+        {
+            "code": "confirm",
+            "side": "requested",
+            "actor_id": "a",
+            "at": "2026-03-01T10:00:00",
+            "values": {},
+        },
+        {
+            "code": "confirm",
+            "side": "requested",
+            "actor_id": "a",
+            "at": "2026-03-01T10:00:00Z",
+            "values": {"x": [1]},
+        },
+        {
+            "code": "confirm",
+            "side": "requested",
+            "actor_id": "a",
+            "at": "2026-03-01T10:00:00Z",
+            "values": {},
+            "extra": 1,
+        },
+    ],
+)
+def test_a_malformed_practice_step_is_refused_before_any_service_sees_it(
+    step: dict[str, Any],
+) -> None:
+    payload = encode(a_message(MessageType.REQUEST_PRACTICE))
+    payload["body"]["step"] = step
+    with pytest.raises(SchemaInvalidError) as caught:
+        decode(payload)
+    assert "body.step" in caught.value.detail

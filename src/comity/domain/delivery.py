@@ -27,6 +27,8 @@ class MessageType(StrEnum):
     REQUEST_DECISION = "request.decision"
     REQUEST_WITHDRAW = "request.withdraw"
     REQUEST_ORIGINAL = "request.original"
+    # A step of a form's practice life cycle (preservation, provisional arrest…).
+    REQUEST_PRACTICE = "request.practice"
 
 
 class Stage(StrEnum):

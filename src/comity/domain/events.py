@@ -266,3 +266,15 @@ class EmergencyEscalated(Event):
     waited_seconds: int
     alerted: int
     tag = "request:emergency:escalated"
+
+
+@dataclass(frozen=True)
+class PracticeStepTaken(Event):
+    """A step of a request's practice life cycle was taken here, arrived from the other
+    State, or fell due on the clock; ``state`` is where the record stands after it."""
+
+    lifecycle: str
+    step: str
+    side: str
+    state: str
+    tag = "request:practice:stepped"

@@ -47,7 +47,17 @@ class OriginalBody:
     exchange_id: str
 
 
-Body = SubmitBody | StepBody | OriginalBody
+@dataclass(frozen=True)
+class PracticeBody:
+    """One step of a form's practice life cycle (``request.practice``): ``step`` is the
+    step as ``practice.lifecycle.Step.to_dict`` writes it."""
+
+    exchange_id: str
+    lifecycle: str
+    step: Mapping[str, Any]
+
+
+Body = SubmitBody | StepBody | OriginalBody | PracticeBody
 
 
 @dataclass(frozen=True)

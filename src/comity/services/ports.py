@@ -19,6 +19,7 @@ from comity.services.evidence_ports import PackageRepository
 from comity.services.ledger_ports import LedgerRepository
 from comity.services.notification_ports import NotificationRepository
 from comity.services.originals_ports import OriginalRecords
+from comity.services.practice_ports import PracticeRepository
 from comity.services.roster_ports import RosterRepository
 from comity.services.transport_ports import (
     EvidenceRepository,
@@ -250,6 +251,9 @@ class UnitOfWork(Protocol):
 
     @property
     def rosters(self) -> RosterRepository: ...
+
+    @property
+    def practice(self) -> PracticeRepository: ...
 
     @property
     def outbox(self) -> OutboxRepository: ...

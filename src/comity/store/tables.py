@@ -277,6 +277,27 @@ emergency_escalation = Table(
     Column("alerted", Integer, nullable=False),
 )
 
+# Where each request stands in its form's practice life cycle (preservation, provisional
+# arrest…), and every step taken, in order: the state is the last step's, kept for queries.
+practice_record = Table(
+    "practice_record",
+    metadata,
+    Column("request_id", String(ID), ForeignKey("cooperation_request.id"), primary_key=True),
+    Column("lifecycle", String(40), nullable=False),
+    Column("state", String(40), nullable=False),
+    Column("final", Boolean, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Index("ix_practice_record_open", "final", "lifecycle"),
+)
+
+practice_step = Table(
+    "practice_step",
+    metadata,
+    Column("request_id", String(ID), ForeignKey("cooperation_request.id"), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("step", json_type(), nullable=False),
+)
+
 # Messages this node must deliver: the exact envelope bytes every retry repeats, and where each
 # stands. Rows are written in the same transaction as the state change that caused them.
 outbox_message = Table(

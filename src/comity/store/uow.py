@@ -24,6 +24,7 @@ from comity.store.evidence_repositories import SQLPackageRepository
 from comity.store.ledger_repository import SQLLedgerRepository
 from comity.store.notification_repository import SQLNotificationRepository
 from comity.store.originals import SQLOriginalRecords
+from comity.store.practice_repository import SQLPracticeRepository
 from comity.store.request_repository import SQLDeadlineRepository, SQLRequestRepository
 from comity.store.roster_repository import SQLRosterRepository
 from comity.store.transport_repositories import (
@@ -52,6 +53,7 @@ class SQLAlchemyUnitOfWork:
         self.ledger = SQLLedgerRepository(self.session)
         self.notifications = SQLNotificationRepository(self.session)
         self.rosters = SQLRosterRepository(self.session)
+        self.practice = SQLPracticeRepository(self.session)
         self.outbox = SQLOutboxRepository(self.session)
         self.inbox = SQLInboxRepository(self.session)
         self.evidences = SQLEvidenceRepository(self.session)

@@ -14,7 +14,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 
 from comity.domain.delivery import MessageType
 from comity.domain.errors import SchemaInvalidError
-from comity.domain.messages import Message, OriginalBody, StepBody, SubmitBody
+from comity.domain.messages import Message, OriginalBody, PracticeBody, StepBody, SubmitBody
 from comity.domain.values import Channel, Urgency
 from comity.domain.workflow import Status
 
@@ -50,6 +50,20 @@ class OriginalWire(_Strict):
     exchange_id: Id
 
 
+class PracticeStepWire(_Strict):
+    code: Annotated[str, Field(pattern=r"^[a-z][a-z_]{0,39}$")]
+    side: Literal["requesting", "requested", "system"]
+    actor_id: Annotated[str, Field(min_length=1, max_length=80)]
+    at: AwareDatetime
+    values: dict[str, str | int | bool]
+
+
+class PracticeWire(_Strict):
+    exchange_id: Id
+    lifecycle: Annotated[str, Field(pattern=r"^[a-z][a-z_]{0,39}$")]
+    step: PracticeStepWire
+
+
 class MessageWire(_Strict):
     v: Literal[1]
     message_id: Annotated[
@@ -66,6 +80,7 @@ class MessageWire(_Strict):
 _BODIES: dict[MessageType, type[_Strict]] = {
     MessageType.REQUEST_SUBMIT: SubmitWire,
     MessageType.REQUEST_ORIGINAL: OriginalWire,
+    MessageType.REQUEST_PRACTICE: PracticeWire,
 }
 
 
@@ -88,6 +103,12 @@ def encode(message: Message) -> dict[str, Any]:
             "status": str(body.status),
             "reason": body.reason,
             "detail": dict(body.detail),
+        }
+    elif isinstance(body, PracticeBody):
+        body_json = {
+            "exchange_id": body.exchange_id,
+            "lifecycle": body.lifecycle,
+            "step": dict(body.step),
         }
     else:
         body_json = {"exchange_id": body.exchange_id}
@@ -115,11 +136,14 @@ def decode(payload: dict[str, Any]) -> Message:
         first = error.errors()[0]
         where = ".".join(str(part) for part in (*within, *first["loc"])) or "payload"
         raise SchemaInvalidError(f"{where}: {first['msg']}") from None
-    body: SubmitBody | StepBody | OriginalBody
+    body: SubmitBody | StepBody | OriginalBody | PracticeBody
     if isinstance(body_model, SubmitWire):
         body = SubmitBody(**body_model.model_dump())
     elif isinstance(body_model, StepWire):
         body = StepBody(**body_model.model_dump())
+    elif isinstance(body_model, PracticeWire):
+        step = dict(outer.body["step"])
+        body = PracticeBody(body_model.exchange_id, body_model.lifecycle, step)
     else:
         body = OriginalBody(exchange_id=OriginalWire.model_validate(outer.body).exchange_id)
     return Message(

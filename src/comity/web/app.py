@@ -24,6 +24,7 @@ from comity.web.api import (
     evidence,
     inbox,
     originals,
+    practice,
     requests,
     roster,
     statistics,
@@ -44,6 +45,7 @@ from comity.web.ui import (
 )
 from comity.web.ui import audit as audit_pages
 from comity.web.ui import directory as directory_pages
+from comity.web.ui import roster as roster_pages
 
 API = "/api/v1"
 STATIC = Path(__file__).parent / "static"
@@ -89,6 +91,7 @@ def create_app(container: Container) -> FastAPI:
     api.include_router(originals.router)
     api.include_router(audit.router)
     api.include_router(roster.router)
+    api.include_router(practice.router)
 
     @api.get("/catalogue-schema", tags=["catalogue"])
     def catalogue_file_schema() -> dict[str, Any]:
@@ -121,6 +124,7 @@ def create_app(container: Container) -> FastAPI:
         directory_pages,
         dpo,
         audit_pages,
+        roster_pages,
     ):
         app.include_router(area.router)
     page.install(app)
