@@ -90,6 +90,12 @@ def test_a_preservation_lives_its_life_cycle_on_both_nodes(nodes: dict[str, FedN
     expires = confirmed.clock.ends_at
     assert expires is not None
     assert expires - confirmed.record.steps[-1].at == timedelta(days=60)
+    # The expiry and its reminders are on the 24/7 point's deadlines (dashboard, desk).
+    with xb.ctx.uow() as uow:
+        due = uow.deadlines.due_before(
+            authority_id=copy.authority_id, when=expires + timedelta(days=1), limit=50
+        )
+    assert ("preservation.expiry", expires) in [(d.code, d.due_at) for d in due]
     # The requesting State cannot take the requested State's steps.
     with pytest.raises(PermissionDeniedError):
         practice.take_step(

@@ -43,7 +43,7 @@ from comity.domain.workflow import Status, is_open
 from comity.services.context import ServiceContext
 from comity.services.outgoing import queue
 from comity.services.ports import RequestQuery, UnitOfWork
-from comity.services.requests import load
+from comity.services.requests import load, persist
 
 # Records looked at per pass of the clock.
 SWEEP_BATCH = 200
@@ -214,6 +214,8 @@ def _keep(
     stored = uow.practice.get(request.id)
     known = len(stored.steps) if stored is not None else 0
     uow.practice.save(request.id, record, final=lifecycle.is_final(record.state), at=now)
+    # The record's clock sets deadlines of its own (expiry, limit): refreshed with the step.
+    persist(ctx, uow, request, ctx.catalogue.type(request.type_code))
     for step in record.steps[known:]:
         uow.record(
             PracticeStepTaken(

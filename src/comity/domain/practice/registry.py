@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from comity.domain.deadlines import Deadline
 from comity.domain.practice import preservation, provisional_arrest
 from comity.domain.practice.lifecycle import LifeCycle, PracticeRecord, Step, StepSide
 
@@ -35,6 +36,47 @@ class ClockReading:
     ends_at: datetime | None
     alarms: tuple[tuple[str, str, datetime, str], ...]
     reminders: tuple[tuple[datetime, str], ...]
+
+
+def practice_deadlines(
+    request_id: str,
+    record: PracticeRecord,
+    *,
+    now: datetime,
+    durations: Mapping[str, timedelta],
+    reminders: Mapping[str, tuple[timedelta, ...]],
+) -> tuple[Deadline, ...]:
+    """The deadlines a record's clock sets, for the dashboards and desks: a preservation's
+    expiry and the reminders before it, a provisional arrest's review and release limit."""
+    reading = read_clock(record, now=now, durations=durations, reminders=reminders)
+    found: list[Deadline] = []
+    if record.lifecycle == preservation.PRESERVATION.code and reading.ends_at is not None:
+        basis: tuple[str, ...] = ("BC 29(7)", "UNCC 42")
+        found.append(
+            Deadline(request_id, "preservation.expiry", "Preservation expires", "deadline",
+                     reading.ends_at, basis)
+        )  # fmt: skip
+        found.extend(
+            Deadline(request_id, "preservation.expiry.reminder", text, "reminder", at, basis)
+            for at, text in reading.reminders
+        )
+    running = (
+        provisional_arrest.clocks(record, durations)
+        if record.lifecycle == provisional_arrest.PROVISIONAL_ARREST.code
+        else None
+    )
+    if running is not None:
+        ece = ("ECE 16(4)",)
+        review, limit = running
+        found.append(
+            Deadline(request_id, "provisional_arrest.review", "Provisional arrest: review",
+                     "reminder", review, ece)
+        )  # fmt: skip
+        found.append(
+            Deadline(request_id, "provisional_arrest.limit", "Provisional arrest: release limit",
+                     "deadline", limit, ece)
+        )  # fmt: skip
+    return tuple(found)
 
 
 def lifecycle_for(type_code: str) -> LifeCycle | None:
