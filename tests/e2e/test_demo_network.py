@@ -166,6 +166,9 @@ def test_demo_up_then_the_scenario_runs_an_mla_and_an_emergency_preservation(
         "waiting for acknowledgement",
         "s after arrival",
         "sees it acknowledged at",
+        "confirms it: kept until",
+        "grants it: kept until",
+        "sees it extended until",
         "Scenario complete",
     ):
         assert line in output, output

@@ -34,6 +34,7 @@ from comity.cli.scenario_client import (
     ScenarioError,
     agreed,
     find_in_inbox,
+    wait_for_practice,
     wait_for_status,
 )
 from comity.services.demo import example_mla_fields, example_preservation_fields
@@ -225,7 +226,46 @@ def run_preservation(
         "XA learning of the acknowledgement",
     )
     shown.step(drafter, f"sees it acknowledged at {informed['acknowledged_at']}", xa=informed)
+    run_preservation_practice(timeline, drafter, duty, xa_id, xb_id)
     return xa_id, xb_id
+
+
+def run_preservation_practice(
+    timeline: Timeline, drafter: Officer, duty: Officer, xa_id: str, xb_id: str
+) -> None:
+    """The preservation's own life cycle (Q17): XB's 24/7 point orders it and returns the
+    provider's confirmation without the central authority, which starts the 60-day clock;
+    XA asks for an extension and XB grants it. Each step reaches the other State's copy."""
+    states = {"XA": "—", "XB": "—"}
+
+    def show(officer: Officer, what: str, practice: Json) -> None:
+        states[officer.state] = str(practice["state"])
+        timeline.step(
+            officer.state,
+            officer.username,
+            what,
+            f"practice {REQUESTING} {states['XA']} | {REQUESTED} {states['XB']}",
+        )
+
+    steps = f"/requests/{xb_id}/practice/steps"
+    order = {"provider": "Example Hosting Ltd", "order_ref": "PO-2026-17"}
+    show(duty, "orders the data preserved", duty.post(steps, {"step": "order", "values": order}))
+    confirm = {"step": "confirm", "values": {"confirmation_ref": "EH-5531"}}
+    confirmed = duty.post(steps, confirm)
+    show(duty, f"confirms it: kept until {confirmed['ends_at'][:10]}", confirmed)
+    seen = wait_for_practice(drafter, xa_id, "preserved", "XA learning of the preservation")
+    show(drafter, f"sees it preserved until {seen['ends_at'][:10]} (BC 29(7))", seen)
+    reason = {"reason": "The formal request is being translated."}
+    asked = drafter.post(
+        f"/requests/{xa_id}/practice/steps", {"step": "request_extension", "values": reason}
+    )
+    show(drafter, "asks for an extension", asked)
+    waiting = wait_for_practice(duty, xb_id, "extension_requested", "XB receiving the request")
+    show(duty, "receives the extension request", waiting)
+    granted = duty.post(steps, {"step": "grant_extension"})
+    show(duty, f"grants it: kept until {granted['ends_at'][:10]}", granted)
+    extended = wait_for_practice(drafter, xa_id, "extended", "XA learning of the extension")
+    show(drafter, f"sees it extended until {extended['ends_at'][:10]}", extended)
 
 
 def print_timelines(console: Console, title: str, copies: list[tuple[Officer, str]]) -> None:

@@ -141,6 +141,16 @@ def wait_for_status(
         ) from None
 
 
+def wait_for_practice(officer: Officer, request_id: str, state: str, what: str) -> Json:
+    """Poll ``officer``'s copy of a request's practice life cycle until it reaches ``state``."""
+
+    def probe() -> Json | None:
+        practice: Json = officer.get(f"/requests/{request_id}/practice")
+        return practice if practice.get("state") == state else None
+
+    return wait_until(officer, what, probe)
+
+
 def agreed(other: Officer, request_id: str, status: str) -> Json:
     """Wait until ``other``'s copy records that the other State's copy is now ``status``."""
     return wait_for_status(
