@@ -36,6 +36,7 @@ DomainError
 ├── DirectoryError                DIRECTORY_INVALID (a directory document cannot be built/used)
 ├── PackageUnsafeError            PACKAGE_UNSAFE    (an evidence input or manifest is unsafe)
 ├── DigestMismatchError           DIGEST_MISMATCH   (evidence bytes differ from their digest)
+├── StatementInvalidError         STATEMENT_INVALID (an asset statement that does not recompute)
 ├── BlockingFindingsError         BLOCKING_FINDINGS (approval without overriding a legal block)
 └── InvalidDecisionError          DECISION_INVALID (a refusal without valid grounds, reasons or
                                                     consultation; a postponement without review)
@@ -366,6 +367,14 @@ class StorageFullError(DomainError):
     transfer resumes once space returns."""
 
     code = "STORAGE_FULL"
+
+
+class StatementInvalidError(DomainError):
+    """An asset-disposal statement from another State is refused: it is not signed by that
+    State's key, it is not a statement of this request, or the disposal recomputed here from
+    the register it carries is not exactly the statement and digest it carries."""
+
+    code = "STATEMENT_INVALID"
 
 
 class BlockingFindingsError(DomainError):

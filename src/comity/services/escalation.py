@@ -9,7 +9,8 @@ audit leaf. The desk shows the escalation; the clock keeps running until acknowl
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 from comity.domain.events import EmergencyEscalated
 from comity.domain.notifications import Notification, NotificationChannel, emergency_alert
@@ -98,3 +99,10 @@ def _escalate(ctx: ServiceContext, request_id: str) -> bool:
         )
         uow.commit()
     return True
+
+
+def escalations(ctx: ServiceContext, request_ids: Sequence[str]) -> dict[str, datetime]:
+    """When each of these emergencies was escalated (only those that were): the 24/7 desk
+    marks their cards."""
+    with ctx.uow() as uow:
+        return uow.rosters.escalated_at(list(request_ids))

@@ -63,6 +63,7 @@ STATUS: dict[type[domain.DomainError], int] = {
     domain.UploadChecksumMismatchError: 422,
     domain.CustodyBrokenError: 409,
     domain.StorageFullError: 507,
+    domain.StatementInvalidError: 422,
     domain.BlockingFindingsError: 422,
     domain.InvalidDecisionError: 422,
 }

@@ -6,6 +6,10 @@ the emergency and how the assistance sought relates to them, and the button that
 the acknowledgement (the requesting State is told when). Preservations have their own list
 with the date they end. The queue is a fragment (``/desk/queue``) that htmx fetches again
 every few seconds; without JavaScript the page has a link to refresh it.
+
+Above the queue, who is on duty now at the point (``ui/roster.py``), and on each emergency
+nobody acknowledged within its target the time it was escalated to the backups and the
+supervisor, in the point's time zone.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -23,12 +28,13 @@ from comity.domain.deadlines import Deadline
 from comity.domain.directory import VIA_24_7
 from comity.domain.errors import DomainError, NotFoundError, PermissionDeniedError
 from comity.domain.values import Channel, Role, Urgency
-from comity.services import exchange, inbox, users
+from comity.services import escalation, exchange, inbox, node, users
 from comity.services.context import ServiceContext
 from comity.services.requests import RequestView
 from comity.web.errors import status_for
 from comity.web.ui.i18n import N_
 from comity.web.ui.page import FormOfficer, Officer, SignedIn, refused, render, services
+from comity.web.ui.roster import on_duty, zone_of
 
 router = APIRouter(include_in_schema=False)
 
@@ -60,6 +66,8 @@ class Card:
     elapsed: str
     took: str = ""
     acknowledged_by: str = ""
+    # When it was escalated (not acknowledged within its target), in the point's time zone.
+    escalated_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -105,11 +113,21 @@ def given(rtype: RequestType, fields: Mapping[str, Any], names: Sequence[str]) -
     return [spec for spec in found if spec is not None]
 
 
+def _zone(ctx: ServiceContext, officer: Officer) -> ZoneInfo:
+    """The time zone of the officer's point, in which the desk says when things happened."""
+    for authority in node.authorities(ctx):
+        if authority.id == officer.user.authority_id:
+            return zone_of(authority)
+    return ZoneInfo("UTC")
+
+
 def queue(ctx: ServiceContext, officer: Officer, now: datetime) -> list[Card]:
     """The desk's cards: those waiting for acknowledgement first, longest waiting on top;
     then those acknowledged, most recent first."""
     items = [item for item in inbox.inbox(ctx, actor=officer.user, limit=500) if on_desk(item)]
     names = _names(ctx, officer) if any(not i.waiting_acknowledgement for i in items) else {}
+    escalated = escalation.escalations(ctx, [item.view.request.id for item in items])
+    zone = _zone(ctx, officer) if escalated else ZoneInfo("UTC")
     cards: list[Card] = []
     for item in items:
         request = item.view.request
@@ -133,6 +151,9 @@ def queue(ctx: ServiceContext, officer: Officer, now: datetime) -> list[Card]:
                 elapsed=clock((now - request.created_at).total_seconds()),
                 took=took,
                 acknowledged_by=names.get(request.acknowledged_by or "", ""),
+                escalated_at=(
+                    escalated[request.id].astimezone(zone) if request.id in escalated else None
+                ),
             )
         )
     waiting = sorted((c for c in cards if c.waiting), key=lambda c: c.view.request.created_at)
@@ -164,7 +185,11 @@ def preservations(cards: Sequence[Card]) -> list[Preservation]:
 def signature(cards: Sequence[Card]) -> str:
     """What changes the queue's content (not its clocks): ``desk.js`` keeps the page as it is
     while the signature of a fetched queue is the same, so focus and reading are not lost."""
-    return " ".join(f"{c.view.request.id}:{c.view.request.status}:{int(c.waiting)}" for c in cards)
+    return " ".join(
+        f"{c.view.request.id}:{c.view.request.status}:{int(c.waiting)}"
+        f":{int(c.escalated_at is not None)}"
+        for c in cards
+    )
 
 
 def _not_duty() -> PermissionDeniedError:
@@ -188,9 +213,16 @@ def desk(request: Request, officer: SignedIn, done: str = "") -> Response:
     """The emergency queue of the duty officer's authority, refreshed while it is open."""
     if not officer.has(Role.DUTY_OFFICER):
         return refused(request, officer, _not_duty())
-    values = _values(services(request), officer)
+    ctx = services(request)
+    values = _values(ctx, officer)
     return render(
-        request, "ui/desk.html", officer, done=done == "acknowledged", problem="", **values
+        request,
+        "ui/desk.html",
+        officer,
+        done=done == "acknowledged",
+        problem="",
+        duty=on_duty(ctx, officer),
+        **values,
     )
 
 
@@ -224,6 +256,7 @@ def acknowledge(request: Request, request_id: str, officer: FormOfficer) -> Resp
             done=False,
             problem=problem,
             reason=error.detail,
+            duty=on_duty(ctx, officer),
             **values,
         )
     return RedirectResponse(f"/desk?done=acknowledged#card-{request_id}", status_code=303)
