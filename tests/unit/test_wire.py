@@ -11,7 +11,16 @@ import pytest
 
 from comity.domain.delivery import MessageType
 from comity.domain.errors import SchemaInvalidError
-from comity.domain.messages import Body, Message, OriginalBody, PracticeBody, StepBody, SubmitBody
+from comity.domain.messages import (
+    STATEMENT_TOKEN_MAX,
+    Body,
+    Message,
+    OriginalBody,
+    PracticeBody,
+    StatementBody,
+    StepBody,
+    SubmitBody,
+)
 from comity.domain.values import Channel, Urgency
 from comity.domain.workflow import Status
 from comity.transport.wire import decode, encode
@@ -46,6 +55,10 @@ PRACTICE = PracticeBody(
         "values": {"confirmation_ref": "C-1"},
     },
 )
+# A compact JWS's shape (its signature is the asset-statement service's to check).
+STATEMENT = StatementBody(
+    exchange_id="req-1", token="eyJhbGciOiJFZERTQSJ9.eyJ2IjoxfQ.c2lnbmF0dXJl_-"
+)
 
 # Every message type, with the body it carries.
 BODIES: dict[MessageType, Body] = {
@@ -63,6 +76,7 @@ BODIES: dict[MessageType, Body] = {
     ),
     MessageType.REQUEST_ORIGINAL: ORIGINAL,
     MessageType.REQUEST_PRACTICE: PRACTICE,
+    MessageType.REQUEST_STATEMENT: STATEMENT,
 }
 
 
@@ -339,3 +353,38 @@ def test_a_malformed_practice_step_is_refused_before_any_service_sees_it(
     with pytest.raises(SchemaInvalidError) as caught:
         decode(payload)
     assert "body.step" in caught.value.detail
+
+
+def test_a_statement_body_carries_the_exchange_id_and_the_signed_token() -> None:
+    body = encode(a_message(MessageType.REQUEST_STATEMENT))["body"]
+    assert body == {"exchange_id": "req-1", "token": STATEMENT.token}
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "",
+        "not a token",
+        "only.two",
+        "a.b.c.d",
+        "eyJhbGciOiJFZERTQSJ9.eyJ2IjoxfQ.c2ln=",
+        "eyJhbGciOiJFZERTQSJ9.eyJ2IjoxfQ.c2ln+/",
+        "eyJhbGciOiJFZERTQSJ9.eyJ2IjoxfQ.\nc2ln",
+        "a." + "b" * STATEMENT_TOKEN_MAX + ".c",
+        None,
+        {"payload": "x"},
+    ],
+)
+def test_a_malformed_or_oversized_statement_token_is_refused(token: object) -> None:
+    payload = encode(a_message(MessageType.REQUEST_STATEMENT))
+    payload["body"]["token"] = token
+    assert refusal(payload).startswith("body.token:")
+
+
+def test_a_statement_body_without_its_token_or_with_extra_members_is_refused() -> None:
+    payload = encode(a_message(MessageType.REQUEST_STATEMENT))
+    del payload["body"]["token"]
+    assert refusal(payload).startswith("body.token:")
+    payload = encode(a_message(MessageType.REQUEST_STATEMENT))
+    payload["body"]["statement"] = {"lines": []}
+    assert refusal(payload).startswith("body.statement:")

@@ -29,6 +29,8 @@ class MessageType(StrEnum):
     REQUEST_ORIGINAL = "request.original"
     # A step of a form's practice life cycle (preservation, provisional arrest…).
     REQUEST_PRACTICE = "request.practice"
+    # An asset-disposal statement the requested State signed, for the other to recompute.
+    REQUEST_STATEMENT = "request.statement"
 
 
 class Stage(StrEnum):

@@ -57,7 +57,21 @@ class PracticeBody:
     step: Mapping[str, Any]
 
 
-Body = SubmitBody | StepBody | OriginalBody | PracticeBody
+# The largest signed statement a ``request.statement`` carries, in bytes (registers are
+# bounded so that any valid one fits: ``practice.asset_input.MAX_ITEMS``).
+STATEMENT_TOKEN_MAX = 256 * 1024
+
+
+@dataclass(frozen=True)
+class StatementBody:
+    """An asset-disposal statement (``request.statement``): ``token`` is the compact JWS by
+    which the issuing State signed it (``practice.asset_statement``)."""
+
+    exchange_id: str
+    token: str
+
+
+Body = SubmitBody | StepBody | OriginalBody | PracticeBody | StatementBody
 
 
 @dataclass(frozen=True)

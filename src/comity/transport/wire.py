@@ -14,7 +14,15 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 
 from comity.domain.delivery import MessageType
 from comity.domain.errors import SchemaInvalidError
-from comity.domain.messages import Message, OriginalBody, PracticeBody, StepBody, SubmitBody
+from comity.domain.messages import (
+    STATEMENT_TOKEN_MAX,
+    Message,
+    OriginalBody,
+    PracticeBody,
+    StatementBody,
+    StepBody,
+    SubmitBody,
+)
 from comity.domain.values import Channel, Urgency
 from comity.domain.workflow import Status
 
@@ -64,6 +72,20 @@ class PracticeWire(_Strict):
     step: PracticeStepWire
 
 
+class StatementWire(_Strict):
+    exchange_id: Id
+    # A compact JWS: three base64url segments. Its signature is checked by the service with
+    # the sender's key; here only its size and alphabet.
+    token: Annotated[
+        str,
+        Field(
+            min_length=5,
+            max_length=STATEMENT_TOKEN_MAX,
+            pattern=r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$",
+        ),
+    ]
+
+
 class MessageWire(_Strict):
     v: Literal[1]
     message_id: Annotated[
@@ -81,6 +103,7 @@ _BODIES: dict[MessageType, type[_Strict]] = {
     MessageType.REQUEST_SUBMIT: SubmitWire,
     MessageType.REQUEST_ORIGINAL: OriginalWire,
     MessageType.REQUEST_PRACTICE: PracticeWire,
+    MessageType.REQUEST_STATEMENT: StatementWire,
 }
 
 
@@ -110,6 +133,8 @@ def encode(message: Message) -> dict[str, Any]:
             "lifecycle": body.lifecycle,
             "step": dict(body.step),
         }
+    elif isinstance(body, StatementBody):
+        body_json = {"exchange_id": body.exchange_id, "token": body.token}
     else:
         body_json = {"exchange_id": body.exchange_id}
     return {
@@ -136,7 +161,7 @@ def decode(payload: dict[str, Any]) -> Message:
         first = error.errors()[0]
         where = ".".join(str(part) for part in (*within, *first["loc"])) or "payload"
         raise SchemaInvalidError(f"{where}: {first['msg']}") from None
-    body: SubmitBody | StepBody | OriginalBody | PracticeBody
+    body: SubmitBody | StepBody | OriginalBody | PracticeBody | StatementBody
     if isinstance(body_model, SubmitWire):
         body = SubmitBody(**body_model.model_dump())
     elif isinstance(body_model, StepWire):
@@ -144,6 +169,8 @@ def decode(payload: dict[str, Any]) -> Message:
     elif isinstance(body_model, PracticeWire):
         step = dict(outer.body["step"])
         body = PracticeBody(body_model.exchange_id, body_model.lifecycle, step)
+    elif isinstance(body_model, StatementWire):
+        body = StatementBody(body_model.exchange_id, body_model.token)
     else:
         body = OriginalBody(exchange_id=OriginalWire.model_validate(outer.body).exchange_id)
     return Message(
