@@ -14,6 +14,7 @@ from comity.domain.events import Event
 from comity.domain.requests import CooperationRequest
 from comity.domain.values import Side
 from comity.domain.workflow import Status
+from comity.services.asset_statement_ports import AssetStatementRepository
 from comity.services.data_protection_ports import DataAccessRepository, DeletionRecordRepository
 from comity.services.evidence_ports import PackageRepository
 from comity.services.ledger_ports import LedgerRepository
@@ -254,6 +255,9 @@ class UnitOfWork(Protocol):
 
     @property
     def practice(self) -> PracticeRepository: ...
+
+    @property
+    def asset_statements(self) -> AssetStatementRepository: ...
 
     @property
     def outbox(self) -> OutboxRepository: ...

@@ -298,6 +298,22 @@ practice_step = Table(
     Column("step", json_type(), nullable=False),
 )
 
+# Asset-disposal statements of asset_return requests: those this node issued and those the
+# other State issued, recomputed here. ``token`` is the issuer's JWS over the register, the
+# statement and its digest; ``statement`` repeats the statement for display.
+asset_statement = Table(
+    "asset_statement",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("request_id", String(ID), ForeignKey("cooperation_request.id"), nullable=False),
+    Column("issued_at", UTCDateTime(), nullable=False),
+    Column("issuer_state", String(2), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("token", Text, nullable=False),
+    Column("statement", json_type(), nullable=False),
+    Index("ix_asset_statement_digest", "request_id", "sha256", unique=True),
+)
+
 # Messages this node must deliver: the exact envelope bytes every retry repeats, and where each
 # stands. Rows are written in the same transaction as the state change that caused them.
 outbox_message = Table(

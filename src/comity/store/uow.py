@@ -15,6 +15,7 @@ from comity.store.account_repositories import (
     SQLTokenRepository,
     SQLUserRepository,
 )
+from comity.store.asset_statement_repository import SQLAssetStatementRepository
 from comity.store.audit_log import SQLAuditLog
 from comity.store.data_protection_repositories import (
     SQLDataAccessRepository,
@@ -54,6 +55,7 @@ class SQLAlchemyUnitOfWork:
         self.notifications = SQLNotificationRepository(self.session)
         self.rosters = SQLRosterRepository(self.session)
         self.practice = SQLPracticeRepository(self.session)
+        self.asset_statements = SQLAssetStatementRepository(self.session)
         self.outbox = SQLOutboxRepository(self.session)
         self.inbox = SQLInboxRepository(self.session)
         self.evidences = SQLEvidenceRepository(self.session)
