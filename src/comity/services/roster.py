@@ -92,14 +92,22 @@ def remove_shift(ctx: ServiceContext, *, actor: User, shift_id: str) -> None:
         uow.commit()
 
 
-def roster(ctx: ServiceContext, *, actor: User, start: datetime, end: datetime) -> Sequence[Shift]:
-    """The actor's 24/7 point's shifts that overlap [start, end)."""
+def roster(
+    ctx: ServiceContext,
+    *,
+    actor: User,
+    start: datetime,
+    end: datetime,
+    authority_id: str | None = None,
+) -> Sequence[Shift]:
+    """The shifts of a 24/7 point (the actor's own by default; an administrator may name
+    any) that overlap [start, end)."""
     if end <= start or end - start > MAX_WINDOW:
         raise InvalidFieldsError(
             (FieldIssue("to", "invalid", "the window must end after it starts, within 62 days"),)
         )
     with ctx.uow() as uow:
-        point = _point(uow, actor, actor.authority_id)
+        point = _point(uow, actor, authority_id or actor.authority_id)
         return uow.rosters.between(point.id, start, end)
 
 

@@ -12,7 +12,6 @@ are shared by the desk's pages and ``comity roster``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Annotated
 
@@ -24,10 +23,9 @@ from comity.domain.errors import (
     FieldIssue,
     InvalidFieldsError,
     NotFoundError,
-    PermissionDeniedError,
 )
 from comity.domain.roster import Shift, ShiftRole
-from comity.domain.values import AuthorityKind, Role
+from comity.domain.values import AuthorityKind
 from comity.services import node, roster, users
 from comity.services.context import ServiceContext
 from comity.web.api.schemas import Instant, ProblemOut, Strict
@@ -120,17 +118,6 @@ def point_of(ctx: ServiceContext, actor: User, code: str | None = None) -> Autho
     )
 
 
-def reader_at(actor: User, point: Authority) -> User:
-    """The actor as ``roster.roster`` reads ``point``'s roster for them: the service lists
-    the actor's own point, so an administrator (who may manage any point) is seen at
-    ``point``; anyone else may read only their own point's, which the service checks."""
-    if actor.has(Role.ADMIN):
-        return replace(actor, authority_id=point.id)
-    if actor.authority_id != point.id:
-        raise PermissionDeniedError("a point's roster is read by its duty officers or an admin")
-    return actor
-
-
 def usernames(ctx: ServiceContext) -> dict[str, str]:
     """Every account's name by its id."""
     return {user.id: user.username for user in users.list_users(ctx)}
@@ -173,7 +160,7 @@ def listing(
     ctx: ServiceContext, actor: User, point: Authority, start: datetime, end: datetime
 ) -> Sequence[Shift]:
     """The point's shifts in [start, end), if ``actor`` may read its roster."""
-    return roster.roster(ctx, actor=reader_at(actor, point), start=start, end=end)
+    return roster.roster(ctx, actor=actor, start=start, end=end, authority_id=point.id)
 
 
 @router.get("", response_model=RosterOut, response_model_by_alias=True, responses=_ERRORS)
