@@ -278,3 +278,26 @@ class PracticeStepTaken(Event):
     side: str
     state: str
     tag = "request:practice:stepped"
+
+
+@dataclass(frozen=True)
+class AssetStatementIssued(Event):
+    """This State computed an asset-disposal statement from its register and signed it;
+    ``object_id`` is the statement's id. The digest and the gross only, never a claimant."""
+
+    sha256: str
+    currency: str
+    gross: str
+    tag = "request:asset_statement:issued"
+
+
+@dataclass(frozen=True)
+class AssetStatementReceived(Event):
+    """The other State's signed asset-disposal statement arrived and the disposal recomputed
+    here from its register gave the same statement and digest; ``object_id`` is its id."""
+
+    issuer_state: str
+    sha256: str
+    currency: str
+    gross: str
+    tag = "request:asset_statement:received"

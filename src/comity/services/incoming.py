@@ -30,12 +30,19 @@ from comity.domain.errors import (
 )
 from comity.domain.events import DeliveryEvidence, MessageAccepted, MessageRefused
 from comity.domain.fields import parse_instant
-from comity.domain.messages import Message, OriginalBody, PracticeBody, StepBody, SubmitBody
+from comity.domain.messages import (
+    Message,
+    OriginalBody,
+    PracticeBody,
+    StatementBody,
+    StepBody,
+    SubmitBody,
+)
 from comity.domain.requests import CooperationRequest, Draft
 from comity.domain.usage import policy_for
 from comity.domain.values import Side
 from comity.domain.workflow import Status
-from comity.services import notifications, practice
+from comity.services import asset_statements, notifications, practice
 from comity.services.context import ServiceContext
 from comity.services.outgoing import federation, trusted_directory
 from comity.services.ports import UnitOfWork
@@ -210,6 +217,8 @@ def _effect(
             _mirror(uow, request, body, actor, now)
         elif isinstance(body, PracticeBody):
             practice.apply_remote(ctx, uow, request, body, message.sender_state)
+        elif isinstance(body, StatementBody):
+            asset_statements.receive_statement(ctx, uow, request, body, message.sender_state)
         uow.requests.save(request)
     persist(ctx, uow, request, ctx.catalogue.type(request.type_code))
     return request

@@ -6,8 +6,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from comity.domain.errors import ConflictError
 from comity.services.asset_statement_ports import StoredStatement
 from comity.store.tables import asset_statement
 
@@ -19,17 +21,22 @@ class SQLAssetStatementRepository:
         self._session = session
 
     def add(self, statement: StoredStatement) -> None:
-        self._session.execute(
-            insert(asset_statement).values(
-                id=statement.id,
-                request_id=statement.request_id,
-                issued_at=statement.issued_at,
-                issuer_state=statement.issuer_state,
-                sha256=statement.sha256,
-                token=statement.token,
-                statement=dict(statement.statement),
-            )
-        )
+        try:
+            with self._session.begin_nested():
+                self._session.execute(
+                    insert(asset_statement).values(
+                        id=statement.id,
+                        request_id=statement.request_id,
+                        issued_at=statement.issued_at,
+                        issuer_state=statement.issuer_state,
+                        sha256=statement.sha256,
+                        token=statement.token,
+                        statement=dict(statement.statement),
+                    )
+                )
+        except IntegrityError as error:
+            # The same statement kept concurrently: the first one stands.
+            raise ConflictError("this statement is already kept for the request") from error
 
     def for_request(self, request_id: str) -> Sequence[StoredStatement]:
         rows = self._session.execute(
