@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import copy
 import hashlib
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from starlette.testclient import TestClient
 
 from comity.domain.commands import MoveRequest
 from comity.domain.delivery import DeliveryStatus, MessageType, Stage
@@ -31,7 +33,8 @@ from comity.domain.workflow import Status
 from comity.services import asset_statements, exchange, requests
 from comity.services.demo import example_mla_fields
 from comity.services.outgoing import queue
-from tests.federation_harness import FedNode
+from comity.web.app import create_app
+from tests.federation_harness import PASSWORD, FedNode
 from tests.integration.test_federation import approved, relay, the_copy
 from tests.unit.test_asset_input import ISSUE_EXAMPLE
 
@@ -264,3 +267,85 @@ def test_a_request_of_another_form_has_no_statement(nodes: dict[str, FedNode]) -
     request_id = approved(xa)
     with pytest.raises(NotFoundError, match="mla request has no asset-disposal statement"):
         asset_statements.statements(xa.ctx, actor=xa.people["drafter"], request_id=request_id)
+
+
+@pytest.fixture
+def clients(nodes: dict[str, FedNode]) -> Iterator[dict[str, TestClient]]:
+    with (
+        TestClient(create_app(nodes["XA"].container), raise_server_exceptions=False) as xa,
+        TestClient(create_app(nodes["XB"].container), raise_server_exceptions=False) as xb,
+    ):
+        yield {"XA": xa, "XB": xb}
+
+
+def _headers(client: TestClient, username: str) -> dict[str, str]:
+    answer = client.post("/api/v1/auth/token", json={"username": username, "password": PASSWORD})
+    assert answer.status_code == 200, answer.text
+    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+
+def test_the_api_issues_lists_and_refuses_as_documented(
+    nodes: dict[str, FedNode], clients: dict[str, TestClient]
+) -> None:
+    xa, xb = nodes["XA"], nodes["XB"]
+    request_id, copy_id = _accepted(xa, xb)
+    on_xa, on_xb = clients["XA"], clients["XB"]
+    executor = _headers(on_xb, "executor")
+    url = f"/api/v1/requests/{copy_id}/asset-statement"
+
+    # Bad figures: 422 with every path, never a 500.
+    bad = copy.deepcopy(ISSUE_EXAMPLE)
+    bad["assets"][0]["realised_value"]["amount"] = 1000000.0
+    bad["expenses"][1]["category"] = "bribes"
+    bad["victim_claims"][0]["rank"] = "first"
+    refused = on_xb.post(url, json=bad, headers=executor)
+    assert refused.status_code == 422, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert refused.json()["code"] == "INVALID_FIELDS"
+    assert [e["path"] for e in refused.json()["errors"]] == [
+        "assets[0].realised_value.amount",
+        "expenses[1].category",
+        "victim_claims[0].rank",
+    ]
+    over = copy.deepcopy(ISSUE_EXAMPLE)
+    over["expenses"][0]["amount"]["amount"] = "2000000.00"
+    assert on_xb.post(url, json=over, headers=executor).json()["errors"][0]["path"] == "expenses"
+    not_an_object = on_xb.post(url, json=["REG-1"], headers=executor)
+    assert not_an_object.status_code == 422 and not_an_object.json()["code"] == "VALIDATION_FAILED"
+
+    # Roles and sides: 403; no such request: 404.
+    drafter = on_xb.post(url, json=ISSUE_EXAMPLE, headers=_headers(on_xb, "drafter"))
+    assert drafter.status_code == 403 and drafter.json()["code"] == "FORBIDDEN"
+    requesting = on_xa.post(
+        f"/api/v1/requests/{request_id}/asset-statement",
+        json=ISSUE_EXAMPLE,
+        headers=_headers(on_xa, "approver"),
+    )
+    assert requesting.status_code == 403
+    missing = on_xb.post("/api/v1/requests/nope/asset-statement", json={}, headers=executor)
+    assert missing.status_code == 404
+
+    # Issued: 201 with the lines, the digest and the token.
+    made = on_xb.post(url, json=ISSUE_EXAMPLE, headers=executor)
+    assert made.status_code == 201, made.text
+    body = made.json()
+    assert [(ln["kind"], ln["ref"], ln["amount"]) for ln in body["lines"]] == EXPECTED
+    assert {ln["currency"] for ln in body["lines"]} == {"EUR"}
+    assert body["lines"][5]["claimed"] == "600000.00" and body["lines"][0]["claimed"] is None
+    assert body["lines"][5]["basis"].startswith("UNCAC 57(3)(c)")
+    assert body["issuer_state"] == "XB" and body["register_reference"] == "REG-1"
+    assert len(body["sha256"]) == 64 and body["token"].count(".") == 2
+    assert body["message_id"]
+    again = on_xb.post(url, json=ISSUE_EXAMPLE, headers=executor)
+    assert again.status_code == 409 and again.json()["code"] == "CONFLICT"
+
+    relay(xb)
+    listed = on_xa.get(
+        f"/api/v1/requests/{request_id}/asset-statements", headers=_headers(on_xa, "drafter")
+    )
+    assert listed.status_code == 200, listed.text
+    (item,) = listed.json()["items"]
+    assert item["sha256"] == body["sha256"] and item["token"] == body["token"]
+    assert item["lines"] == body["lines"] and item["issuer_state"] == "XB"
+    ours = on_xb.get(f"/api/v1/requests/{copy_id}/asset-statements", headers=executor).json()
+    assert [i["sha256"] for i in ours["items"]] == [body["sha256"]]

@@ -15,6 +15,7 @@ from comity.services import ledger_audit
 from comity.web import errors
 from comity.web.api import (
     assessments,
+    asset_statements,
     audit,
     auth,
     catalogue,
@@ -92,6 +93,7 @@ def create_app(container: Container) -> FastAPI:
     api.include_router(audit.router)
     api.include_router(roster.router)
     api.include_router(practice.router)
+    api.include_router(asset_statements.router)
 
     @api.get("/catalogue-schema", tags=["catalogue"])
     def catalogue_file_schema() -> dict[str, Any]:
