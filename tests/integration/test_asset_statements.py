@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from comity.domain.commands import MoveRequest
+from comity.domain.commands import MoveRequest, RecordIncoming
 from comity.domain.delivery import DeliveryStatus, MessageType, Stage
 from comity.domain.errors import (
     ConflictError,
@@ -27,10 +27,11 @@ from comity.domain.errors import (
     PermissionDeniedError,
 )
 from comity.domain.messages import StatementBody
-from comity.domain.practice.asset_input import parse_register
+from comity.domain.practice.asset_input import MAX_ITEMS, parse_register
 from comity.domain.practice.asset_statement import STATEMENT_TYP, build_payload
+from comity.domain.values import Channel, Urgency
 from comity.domain.workflow import Status
-from comity.services import asset_statements, exchange, requests
+from comity.services import asset_statements, exchange, node, requests
 from comity.services.demo import example_mla_fields
 from comity.services.outgoing import queue
 from comity.web.app import create_app
@@ -267,6 +268,93 @@ def test_a_request_of_another_form_has_no_statement(nodes: dict[str, FedNode]) -
     request_id = approved(xa)
     with pytest.raises(NotFoundError, match="mla request has no asset-disposal statement"):
         asset_statements.statements(xa.ctx, actor=xa.people["drafter"], request_id=request_id)
+
+
+def test_a_statement_the_wrong_way_about_the_wrong_form_or_twice_is_refused(
+    nodes: dict[str, FedNode],
+) -> None:
+    xa, xb = nodes["XA"], nodes["XB"]
+    request_id, copy_id = _accepted(xa, xb)
+    genuine = _genuine_payload(xb, copy_id)
+    token = xb.ctx.federation.envelopes.sign(genuine, typ=STATEMENT_TYP)
+    _forge(xa, xb, copy_id, token)
+    # The same statement again: kept once, the second message refused.
+    status, evidences = _outcome(xb, _forge(xa, xb, copy_id, token))
+    assert status is DeliveryStatus.REJECTED and (Stage.NOT_DELIVERED, "CONFLICT") in evidences
+    # The requesting State does not issue the statement of assets it does not hold.
+    with xa.ctx.uow() as uow:
+        mine = uow.requests.get(request_id)
+        assert mine is not None and mine.exchange_id is not None
+        sent = queue(
+            xa.ctx,
+            uow,
+            request=mine,
+            message_type=MessageType.REQUEST_STATEMENT,
+            body=StatementBody(mine.exchange_id, token),
+            now=datetime.now(UTC),
+        )
+        uow.commit()
+    relay(xa)
+    status, evidences = _outcome(xa, sent.message_id)
+    assert (Stage.NOT_DELIVERED, "STATEMENT_INVALID") in evidences
+    # A request of another form has no statement.
+    mla_id = approved(xa)
+    exchange.send(xa.ctx, actor=xa.people["approver"], request_id=mla_id)
+    relay(xa)
+    status, evidences = _outcome(xb, _forge(xa, xb, the_copy(xb, mla_id).id, token))
+    assert (Stage.NOT_DELIVERED, "STATEMENT_INVALID") in evidences
+    kept = asset_statements.statements(xa.ctx, actor=xa.people["drafter"], request_id=request_id)
+    assert [stored.sha256 for stored in kept] == [genuine["sha256"]]
+
+
+def test_a_request_recorded_by_hand_or_a_register_too_large_to_send_has_no_statement(
+    nodes: dict[str, FedNode],
+) -> None:
+    xa, xb = nodes["XA"], nodes["XB"]
+    executor = xb.people["executor"]
+    central = next(a for a in node.authorities(xb.ctx) if a.code == "central")
+    # A request that came on paper: no node of the requesting State to send a statement to.
+    made = requests.record_incoming(
+        xb.ctx,
+        command=RecordIncoming(
+            type_code="asset_return",
+            requesting_state="XA",
+            authority_id=central.id,
+            profile="ahc-2022-proposal",
+            urgency=Urgency.ROUTINE,
+            channel=Channel.DIPLOMATIC,
+            fields=ASSET_RETURN_FIELDS,
+        ),
+        actor_id=executor.id,
+    )
+    paper = made.request.id
+    for to in (Status.REGISTERED, Status.UNDER_ASSESSMENT, Status.ACCEPTED):
+        requests.process(xb.ctx, actor=executor, command=MoveRequest(paper, to, "", {}))
+    with pytest.raises(IllegalTransitionError, match="did not come through the network"):
+        asset_statements.issue_statement(
+            xb.ctx, actor=executor, request_id=paper, register=ISSUE_EXAMPLE
+        )
+    # The longest texts on every one of the most assets a register holds: valid figures
+    # whose signed statement would not fit in a message.
+    _, copy_id = _accepted(xa, xb)
+    long = "L" * 120
+    huge = {
+        **ISSUE_EXAMPLE,
+        "assets": [
+            {
+                **ISSUE_EXAMPLE["assets"][0],
+                "id": f"A{n:063d}",
+                "description_code": long,
+                "confiscation_order_ref": long,
+                "realised_value": {"amount": "5000.00", "currency": "EUR"},
+            }
+            for n in range(MAX_ITEMS)
+        ],
+    }
+    with pytest.raises(InvalidFieldsError) as caught:
+        asset_statements.issue_statement(xb.ctx, actor=executor, request_id=copy_id, register=huge)
+    assert [issue.path for issue in caught.value.issues] == ["register"]
+    assert "over the 262144 a message carries" in caught.value.issues[0].message
 
 
 @pytest.fixture
