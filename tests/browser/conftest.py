@@ -20,7 +20,11 @@ from tests.conftest import CHROMIUM, REQUIRED
 SCREENSHOTS = Path(os.environ.get("COMITY_SCREENSHOTS", ".comity/screenshots"))
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's sync API keeps an event loop running in the
+# worker's thread while it is open, and a later test in the same worker that calls
+# asyncio.run() (pyHanko's signing does) would fail. Closing it after each browser module
+# costs one chromium start (under a second) per module.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if CHROMIUM is None:
         if REQUIRED:
