@@ -13,9 +13,10 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from comity.domain.events import EmergencyEscalated
-from comity.domain.notifications import Notification, NotificationChannel, emergency_alert
+from comity.domain.notifications import emergency_alert
 from comity.domain.roster import escalated_to, escalation_due
 from comity.services.context import ServiceContext
+from comity.services.notifications import raise_alerts
 
 # Used when a profile names no acknowledgement target (legal.md §5.2 suggests one hour).
 DEFAULT_TARGET = timedelta(hours=1)
@@ -53,9 +54,6 @@ def _escalate(ctx: ServiceContext, request_id: str) -> bool:
         shifts = uow.rosters.between(request.authority_id, now, now + timedelta(seconds=1))
         recipients = [shift.contact for shift in escalated_to(shifts, now) if shift.contact]
         kit = ctx.notify
-        if kit is not None:
-            recipients += list(kit.duty_emails)
-        recipients = list(dict.fromkeys(recipients))
         alerted = 0
         if kit is not None:
             subject, body = emergency_alert(
@@ -66,26 +64,14 @@ def _escalate(ctx: ServiceContext, request_id: str) -> bool:
                 desk_url=kit.desk_url,
             )
             minutes = int(waited.total_seconds() // 60)
-            subject = f"[ESCALATED] {subject}"
-            body = (
-                f"Not acknowledged after {minutes} min: you are the next on the roster.\n\n{body}"
+            alerted = raise_alerts(
+                ctx,
+                uow,
+                request,
+                f"[ESCALATED] {subject}",
+                f"Not acknowledged after {minutes} min: you are the next on the roster.\n\n{body}",
+                recipients,
             )
-            targets = [(NotificationChannel.EMAIL, address) for address in recipients]
-            targets += [(NotificationChannel.WEBHOOK, url) for url in kit.webhooks]
-            for channel, recipient in targets:
-                uow.notifications.add(
-                    Notification(
-                        id=ctx.ids.new_id(),
-                        channel=channel,
-                        recipient=recipient,
-                        subject=subject,
-                        body=body,
-                        created_at=now,
-                        request_id=request.id,
-                        next_attempt_at=now,
-                    )
-                )
-            alerted = len(targets)
         uow.rosters.mark_escalated(request.id, now, alerted)
         uow.record(
             EmergencyEscalated(

@@ -10,6 +10,7 @@ emergency, with its clock running).
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import timedelta
 
 from comity.domain.events import AlertAttempted
@@ -47,8 +48,25 @@ def alert_duty(ctx: ServiceContext, uow: UnitOfWork, request: CooperationRequest
     )
     shifts = uow.rosters.between(request.authority_id, now, now + timedelta(seconds=1))
     on_shift = [shift.contact for shift in first_alerted(shifts, now) if shift.contact]
-    addresses = list(dict.fromkeys([*on_shift, *kit.duty_emails]))
-    targets = [(NotificationChannel.EMAIL, address) for address in addresses]
+    return raise_alerts(ctx, uow, request, subject, body, on_shift)
+
+
+def raise_alerts(
+    ctx: ServiceContext,
+    uow: UnitOfWork,
+    request: CooperationRequest,
+    subject: str,
+    body: str,
+    addresses: Sequence[str],
+) -> int:
+    """Queue one alert about ``request`` per address (then the node's duty addresses, each
+    once) and per webhook, in the caller's transaction; how many. Nothing without channels."""
+    kit = ctx.notify
+    if kit is None:
+        return 0
+    now = ctx.clock.now()
+    emails = list(dict.fromkeys([*addresses, *kit.duty_emails]))
+    targets = [(NotificationChannel.EMAIL, address) for address in emails]
     targets += [(NotificationChannel.WEBHOOK, url) for url in kit.webhooks]
     for channel, recipient in targets:
         uow.notifications.add(
