@@ -85,14 +85,36 @@ def _node_pids(data_dir: Path) -> list[int]:
     return pids
 
 
+# A free port found by binding and releasing it can be taken by another process (the other
+# test worker starting its own network) before the node binds it: the start is tried again
+# on other ports when that is why it failed.
+START_ATTEMPTS = 3
+
+
 @pytest.fixture
 def network(tmp_path: Path) -> Iterator[Network]:
-    base = _free_base_port()
     env = {**os.environ, "COMITY_ARGON2_TIME_COST": "1", "COMITY_ARGON2_MEMORY_COST": "1024"}
     env["PYTHONUNBUFFERED"] = "1"
     env.pop("COMITY_DATABASE_URL", None)
-    data_dir = tmp_path / "demo"
-    log_path = tmp_path / "up.log"
+    for attempt in range(1, START_ATTEMPTS + 1):
+        running = _start(tmp_path / f"demo-{attempt}", env)
+        if running is not None:
+            break
+    else:
+        raise AssertionError(f"the network did not start in {START_ATTEMPTS} attempts")
+    process = running.process
+    try:
+        yield running
+    finally:
+        _stop(process)
+
+
+def _start(folder: Path, env: dict[str, str]) -> Network | None:
+    """Start `comity demo up` in ``folder``; None if a port it chose was taken meanwhile."""
+    folder.mkdir(parents=True)
+    base = _free_base_port()
+    data_dir = folder / "demo"
+    log_path = folder / "up.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "comity", "demo", "up", "--dir", str(data_dir),
@@ -100,21 +122,27 @@ def network(tmp_path: Path) -> Iterator[Network]:
             stdout=log, stderr=subprocess.STDOUT, env=env,
         )  # fmt: skip
     running = Network(process, data_dir, log_path, base, env)
-    try:
-        deadline = time.monotonic() + 120
-        while "Network up" not in running.output():
-            assert process.poll() is None, running.output()
-            assert time.monotonic() < deadline, "the network did not start within 120 s"
-            time.sleep(0.2)
-        yield running
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    deadline = time.monotonic() + 120
+    while "Network up" not in running.output():
+        if process.poll() is not None:
+            if "address already in use" in running.output():
+                return None
+            raise AssertionError(running.output())
+        if time.monotonic() >= deadline:
+            _stop(process)
+            raise AssertionError("the network did not start within 120 s")
+        time.sleep(0.2)
+    return running
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def _login(http: httpx2.Client, username: str) -> dict[str, str]:
