@@ -232,7 +232,7 @@ def test_a_provisional_arrest_raises_its_alarm_and_falls_due_for_release(
     assert practice.view(xb.ctx, actor=executor, request_id=made.request.id).clock.alarms == ()
     clock.offset = timedelta(days=18)
     alarms = practice.view(xb.ctx, actor=executor, request_id=made.request.id).clock.alarms
-    assert [(code, level) for code, level, _, _ in alarms] == [
+    assert [(alarm.code, alarm.level) for alarm in alarms] == [
         ("provisional_arrest.review", "warning")
     ]
     assert practice.sweep(xb.ctx) == 0

@@ -5,10 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from comity.domain.practice import preservation, provisional_arrest
+from comity.domain.practice.forms import ClockFacts
 from comity.domain.practice.lifecycle import LifeCycle, PracticeRecord, StepSide, begin, take
 from comity.domain.practice.registry import (
+    BY_LIFECYCLE,
     CLOCK_SIDE,
+    FORMS,
     due_steps,
+    form_for,
     lifecycle_for,
     practice_deadlines,
     read_clock,
@@ -57,61 +61,62 @@ def _arrested() -> PracticeRecord:
     )
 
 
+def _facts(now: datetime, **more: object) -> ClockFacts:
+    return ClockFacts(now=now, durations=DURATIONS, reminders=REMINDERS, **more)  # type: ignore[arg-type]
+
+
 def test_the_forms_with_a_life_cycle_and_whose_clock_runs_it() -> None:
     assert lifecycle_for("preservation") is preservation.PRESERVATION
     assert lifecycle_for("provisional_arrest") is provisional_arrest.PROVISIONAL_ARREST
-    assert lifecycle_for("mla") is None
-    assert set(CLOCK_SIDE.values()) == {StepSide.REQUESTED}
+    assert lifecycle_for("mla") is None and form_for("mla") is None
+    assert CLOCK_SIDE["preservation"] is StepSide.REQUESTED
+    # Each life cycle code and each type code belongs to one form only.
+    assert len(BY_LIFECYCLE) == len(FORMS)
+    type_codes = [code for form in FORMS for code in form.type_codes]
+    assert len(type_codes) == len(set(type_codes))
 
 
 def test_a_preservations_clock_expiry_reminders_and_deadlines() -> None:
     record = _preserved()
-    reading = read_clock(record, now=T0, durations=DURATIONS, reminders=REMINDERS)
+    reading = read_clock(record, _facts(T0))
     # Confirmed 1 March 10:00 + 60 days = 30 April 10:00; reminders 16, 23 and 28 April.
     assert reading.ends_at == datetime(2026, 4, 30, 10, 0, tzinfo=UTC)
     assert [at.day for at, _ in reading.reminders] == [16, 23, 28]
-    late = read_clock(
-        record, now=datetime(2026, 4, 24, tzinfo=UTC), durations=DURATIONS, reminders=REMINDERS
-    )
+    late = read_clock(record, _facts(datetime(2026, 4, 24, tzinfo=UTC)))
     assert [at.day for at, _ in late.reminders] == [28]
-    deadlines = practice_deadlines("r1", record, now=T0, durations=DURATIONS, reminders=REMINDERS)
+    deadlines = practice_deadlines("r1", record, _facts(T0))
     assert [(d.code, d.kind) for d in deadlines] == [
         ("preservation.expiry", "deadline"),
         ("preservation.expiry.reminder", "reminder"),
         ("preservation.expiry.reminder", "reminder"),
         ("preservation.expiry.reminder", "reminder"),
     ]
-    expired = due_steps(record, now=datetime(2026, 5, 1, tzinfo=UTC), durations=DURATIONS)
+    expired = due_steps(record, _facts(datetime(2026, 5, 1, tzinfo=UTC)))
     assert [step.code for step in expired] == ["expire"]
-    held = due_steps(record, now=T0, durations=DURATIONS, follow_up_pending=True)
+    held = due_steps(record, _facts(T0, follow_up_pending=True))
     assert [step.code for step in held] == ["hold"]
 
 
 def test_a_provisional_arrests_alarms_and_deadlines() -> None:
     record = _arrested()
-    early = read_clock(record, now=T0, durations=DURATIONS, reminders=REMINDERS)
+    early = read_clock(record, _facts(T0))
     assert early.alarms == () and early.ends_at == T0 + timedelta(days=40)
-    review = read_clock(record, now=T0 + timedelta(days=18), durations=DURATIONS, reminders={})
-    assert [alarm[0] for alarm in review.alarms] == ["provisional_arrest.review"]
-    deadlines = practice_deadlines("r1", record, now=T0, durations=DURATIONS, reminders={})
+    review = read_clock(record, _facts(T0 + timedelta(days=18)))
+    assert [alarm.code for alarm in review.alarms] == ["provisional_arrest.review"]
+    deadlines = practice_deadlines("r1", record, _facts(T0))
     assert [(d.code, d.due_at) for d in deadlines] == [
         ("provisional_arrest.review", T0 + timedelta(days=18)),
         ("provisional_arrest.limit", T0 + timedelta(days=40)),
     ]
-    assert [
-        s.code for s in due_steps(record, now=T0 + timedelta(days=40), durations=DURATIONS)
-    ] == ["release_due"]
+    assert [s.code for s in due_steps(record, _facts(T0 + timedelta(days=40)))] == ["release_due"]
 
 
 def test_records_without_a_running_clock_set_nothing() -> None:
-    requested = begin(preservation.PRESERVATION)
-    assert (
-        practice_deadlines("r1", requested, now=T0, durations=DURATIONS, reminders=REMINDERS) == ()
-    )
+    assert practice_deadlines("r1", begin(preservation.PRESERVATION), _facts(T0)) == ()
     not_arrested = begin(provisional_arrest.PROVISIONAL_ARREST)
-    assert practice_deadlines("r1", not_arrested, now=T0, durations=DURATIONS, reminders={}) == ()
+    assert practice_deadlines("r1", not_arrested, _facts(T0)) == ()
     other = LifeCycle(code="other", states=("a",), initial="a", steps=())
     record = begin(other)
-    assert due_steps(record, now=T0, durations=DURATIONS) == []
-    reading = read_clock(record, now=T0, durations=DURATIONS, reminders=REMINDERS)
+    assert due_steps(record, _facts(T0)) == []
+    reading = read_clock(record, _facts(T0))
     assert (reading.ends_at, reading.alarms, reading.reminders) == (None, (), ())

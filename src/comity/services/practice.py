@@ -18,6 +18,7 @@ from comity.domain.delivery import MessageType
 from comity.domain.errors import IllegalTransitionError, NotFoundError
 from comity.domain.events import PracticeStepTaken
 from comity.domain.messages import PracticeBody
+from comity.domain.practice.forms import ClockFacts, ClockReading
 from comity.domain.practice.lifecycle import (
     SYSTEM_ACTOR,
     LifeCycle,
@@ -32,7 +33,6 @@ from comity.domain.practice.lifecycle import (
 from comity.domain.practice.registry import (
     CLOCK_SIDE,
     LIFE_CYCLES,
-    ClockReading,
     due_steps,
     lifecycle_for,
     read_clock,
@@ -158,13 +158,14 @@ def _advance(ctx: ServiceContext, request_id: str, now: datetime) -> int:
             return 0
         pending, done = _follow_up(uow, request)
         profile = ctx.catalogue.profile(request.profile)
-        steps = due_steps(
-            record,
+        facts = ClockFacts(
             now=now,
             durations=profile.durations,
+            reminders=profile.reminders,
             follow_up_pending=pending,
             follow_up_done=done,
         )
+        steps = due_steps(record, facts)
         for step in steps:
             record = take(
                 record,
@@ -260,11 +261,15 @@ def _view(
         request=request,
         lifecycle=lifecycle,
         record=record,
-        available=tuple(rule for rule in lifecycle.available(record.state) if rule.side is side),
+        available=tuple(
+            rule
+            for rule in lifecycle.available(record.state)
+            if rule.side in (side, StepSide.EITHER)
+        ),
         clock=read_clock(
             record,
-            now=ctx.clock.now(),
-            durations=profile.durations,
-            reminders=profile.reminders,
+            ClockFacts(
+                now=ctx.clock.now(), durations=profile.durations, reminders=profile.reminders
+            ),
         ),
     )

@@ -29,11 +29,12 @@ from comity.domain.evidence_packages import EvidencePackage
 from comity.domain.legal.case import RequestedSideFacts
 from comity.domain.legal.findings import Finding
 from comity.domain.legal.refusal import check_refusal
+from comity.domain.practice.forms import ClockFacts
 from comity.domain.practice.registry import lifecycle_for, practice_deadlines
 from comity.domain.requests import CooperationRequest, Draft
 from comity.domain.usage import policy_for
 from comity.domain.values import Availability, Side
-from comity.domain.workflow import Status, check_transition, is_open
+from comity.domain.workflow import Status, check_transition
 from comity.services import assessments, outgoing
 from comity.services.context import ServiceContext
 from comity.services.evidence_ports import CustodyEntry
@@ -395,20 +396,21 @@ def persist(
 ) -> RequestView:
     """Store the request's recomputed deadlines; return its view."""
     view = _view(ctx, request, rtype)
-    record = uow.practice.get(request.id) if lifecycle_for(request.type_code) else None
-    if record is None or not is_open(request.status):
+    lifecycle = lifecycle_for(request.type_code)
+    record = uow.practice.get(request.id) if lifecycle is not None else None
+    # A practice record outlives the request's own workflow where its obligations do (the
+    # speciality rule after a surrender, the report-back after a referral): its clock's dates
+    # stay until the record reaches a final state.
+    if record is None or lifecycle is None or lifecycle.is_final(record.state):
         uow.deadlines.replace_for(request.id, view.deadlines)
         return view
     # The practice life cycle's clock sets deadlines of its own (a preservation's expiry, a
     # provisional arrest's limit): they join the request's, earliest first.
     profile = ctx.catalogue.profile(request.profile)
-    extra = practice_deadlines(
-        request.id,
-        record,
-        now=ctx.clock.now(),
-        durations=profile.durations,
-        reminders=profile.reminders,
+    facts = ClockFacts(
+        now=ctx.clock.now(), durations=profile.durations, reminders=profile.reminders
     )
+    extra = practice_deadlines(request.id, record, facts)
     deadlines = tuple(sorted((*view.deadlines, *extra), key=lambda d: (d.due_at, d.code)))
     uow.deadlines.replace_for(request.id, deadlines)
     return replace(view, deadlines=deadlines)

@@ -40,11 +40,17 @@ SYSTEM_ACTOR = "system"
 
 class StepSide(StrEnum):
     """Who takes a step: one of the two States, or the system when a clock runs out. The
-    values of the two States are those of ``Side``, so a request's side can be passed as is."""
+    values of the two States are those of ``Side``, so a request's side can be passed as is.
+
+    ``EITHER`` appears only in a table: a step either State may take (a note in a joint
+    investigation's shared space, a signature on the record of a hearing). A step taken is
+    always recorded with the side that actually took it.
+    """
 
     REQUESTING = "requesting"
     REQUESTED = "requested"
     SYSTEM = "system"
+    EITHER = "either"
 
 
 class ValueKind(StrEnum):
@@ -234,7 +240,11 @@ def take(
             f"the {lifecycle.code} step {step_code!r} cannot be taken in state {record.state!r}"
         )
     taker = StepSide(side)
-    if taker is not rule.side:
+    if taker is StepSide.EITHER:
+        raise PermissionDeniedError("a step is taken by one side, not by either")
+    if taker is not rule.side and not (
+        rule.side is StepSide.EITHER and taker is not StepSide.SYSTEM
+    ):
         raise PermissionDeniedError(
             f"the {lifecycle.code} step {step_code!r} is taken by the {rule.side} side, "
             f"not the {taker} side"

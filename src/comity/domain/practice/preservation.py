@@ -30,6 +30,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
+from comity.domain.practice.forms import (
+    ClockDeadline,
+    ClockFacts,
+    ClockReading,
+    PracticeForm,
+    days_text,
+    reminders_before,
+)
 from comity.domain.practice.lifecycle import (
     SYSTEM_ACTOR,
     LifeCycle,
@@ -169,12 +177,11 @@ def reminders(
     expires = expiry(record, durations)
     if expires is None:
         return []
-    found = [
-        (expires - before, f"Preservation expires in {_days(before)} on {expires.isoformat()}")
-        for before in reminder_offsets
-        if before > timedelta(0)
-    ]
-    return sorted(found)
+    return reminders_before(
+        expires,
+        reminder_offsets,
+        lambda before: f"Preservation expires in {days_text(before)} on {expires.isoformat()}",
+    )
 
 
 def release_reason(record: PracticeRecord) -> str | None:
@@ -233,6 +240,38 @@ def _next(
     return None
 
 
-def _days(delta: timedelta) -> str:
-    days = delta / timedelta(days=1)
-    return f"{days:g} day" + ("" if days == 1 else "s")
+def _due(record: PracticeRecord, facts: ClockFacts) -> list[Step]:
+    return due_steps(
+        record,
+        now=facts.now,
+        follow_up_pending=facts.follow_up_pending,
+        follow_up_done=facts.follow_up_done,
+        durations=facts.durations,
+    )
+
+
+def _read(record: PracticeRecord, facts: ClockFacts) -> ClockReading:
+    expires = expiry(record, facts.durations)
+    if expires is None:
+        return ClockReading()
+    basis = ("BC 29(7)", "UNCC 42")
+    all_reminders = reminders(record, facts.durations, facts.reminders.get(DURATION, ()))
+    return ClockReading(
+        ends_at=expires,
+        reminders=tuple((at, text) for at, text in all_reminders if at >= facts.now),
+        deadlines=(
+            ClockDeadline("preservation.expiry", "Preservation expires", "deadline", expires,
+                          basis),
+            *(ClockDeadline("preservation.expiry.reminder", text, "reminder", at, basis)
+              for at, text in all_reminders),
+        ),
+    )  # fmt: skip
+
+
+FORM = PracticeForm(
+    lifecycle=PRESERVATION,
+    type_codes=("preservation",),
+    clock_side=StepSide.REQUESTED,
+    due_steps=_due,
+    read_clock=_read,
+)

@@ -16,10 +16,17 @@ new provisional arrest, not a step of this one.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from comity.domain.practice.forms import (
+    Alarm,
+    ClockDeadline,
+    ClockFacts,
+    ClockReading,
+    PracticeForm,
+    days_text,
+)
 from comity.domain.practice.lifecycle import (
     SYSTEM_ACTOR,
     LifeCycle,
@@ -113,16 +120,6 @@ class Level(StrEnum):
     CRITICAL = "critical"
 
 
-@dataclass(frozen=True)
-class Alarm:
-    """An alarm raised on a provisional arrest: what, how loud, since when, and why."""
-
-    code: str
-    level: Level
-    due_at: datetime
-    text: str
-
-
 def arrested_at(record: PracticeRecord) -> datetime | None:
     """When the person was arrested, as recorded by the ``arrest`` step, or None."""
     return instant_value(record.last("arrest"), "arrested_at")
@@ -156,7 +153,7 @@ def alarms(
                 "provisional_arrest.review",
                 Level.WARNING,
                 review,
-                f"No extradition request {_days(durations[REVIEW])} after the arrest: the "
+                f"No extradition request {days_text(durations[REVIEW])} after the arrest: the "
                 "person may be released (ECE 16(4)).",
             )
         )
@@ -166,7 +163,7 @@ def alarms(
                 "provisional_arrest.limit",
                 Level.CRITICAL,
                 limit,
-                f"{_days(durations[LIMIT])} since the arrest without the extradition request: "
+                f"{days_text(durations[LIMIT])} since the arrest without the extradition request: "
                 "the person must be released (ECE 16(4)).",
             )
         )
@@ -194,6 +191,32 @@ def due_steps(
     return [after.steps[-1]]
 
 
-def _days(delta: timedelta) -> str:
-    days = delta / timedelta(days=1)
-    return f"{days:g} day" + ("" if days == 1 else "s")
+def _due(record: PracticeRecord, facts: ClockFacts) -> list[Step]:
+    return due_steps(record, now=facts.now, durations=facts.durations)
+
+
+def _read(record: PracticeRecord, facts: ClockFacts) -> ClockReading:
+    running = clocks(record, facts.durations)
+    if running is None:
+        return ClockReading()
+    review, limit = running
+    ece = ("ECE 16(4)",)
+    return ClockReading(
+        ends_at=limit,
+        alarms=tuple(alarms(record, now=facts.now, durations=facts.durations)),
+        deadlines=(
+            ClockDeadline("provisional_arrest.review", "Provisional arrest: review",
+                          "reminder", review, ece),
+            ClockDeadline("provisional_arrest.limit",
+                          "Provisional arrest: release limit", "deadline", limit, ece),
+        ),
+    )  # fmt: skip
+
+
+FORM = PracticeForm(
+    lifecycle=PROVISIONAL_ARREST,
+    type_codes=("provisional_arrest",),
+    clock_side=StepSide.REQUESTED,
+    due_steps=_due,
+    read_clock=_read,
+)

@@ -121,8 +121,8 @@ class PracticeOut(BaseModel):
             ],
             ends_at=found.clock.ends_at,
             alarms=[
-                AlarmOut(code=code, level=level, due_at=due, text=text)
-                for code, level, due, text in found.clock.alarms
+                AlarmOut(code=a.code, level=a.level, due_at=a.due_at, text=a.text)
+                for a in found.clock.alarms
             ],
             reminders=[ReminderOut(at=at, text=text) for at, text in found.clock.reminders],
         )
