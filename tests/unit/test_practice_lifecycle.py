@@ -111,6 +111,25 @@ def test_a_step_taken_by_the_wrong_side_is_refused() -> None:
         take(begin(TOY), TOY, "lapse", side=StepSide.REQUESTED, actor_id="u1", at=T0)
 
 
+def test_a_step_either_state_may_take_is_recorded_with_the_side_that_took_it() -> None:
+    shared = LifeCycle(
+        code="shared",
+        states=("open",),
+        initial="open",
+        steps=(StepRule("add_note", frozenset({"open"}), None, StepSide.EITHER),),
+    )
+    record = begin(shared)
+    for side in (Side.REQUESTING, Side.REQUESTED):
+        record = take(record, shared, "add_note", side=side, actor_id="u1", at=T0)
+    assert [step.side for step in record.steps] == [StepSide.REQUESTING, StepSide.REQUESTED]
+    # The clock is not a State: it cannot take a step meant for the officers of either.
+    with pytest.raises(PermissionDeniedError):
+        take(record, shared, "add_note", side=StepSide.SYSTEM, actor_id=SYSTEM_ACTOR, at=T0)
+    # A step taken is always one side's: "either" is a table's word, never a taker's.
+    with pytest.raises(PermissionDeniedError, match="one side"):
+        take(record, shared, "add_note", side=StepSide.EITHER, actor_id="u1", at=T0)
+
+
 def test_a_reasoned_step_needs_reasons() -> None:
     with pytest.raises(ReasonRequiredError):
         take(begin(TOY), TOY, "cancel", side=StepSide.REQUESTING, actor_id="u", at=T0)

@@ -5,7 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from comity.domain.practice import preservation, provisional_arrest
-from comity.domain.practice.forms import ClockFacts
+from comity.domain.practice.forms import (
+    ClockFacts,
+    ClockReading,
+    PracticeForm,
+    days_text,
+    reminders_before,
+)
 from comity.domain.practice.lifecycle import LifeCycle, PracticeRecord, StepSide, begin, take
 from comity.domain.practice.registry import (
     BY_LIFECYCLE,
@@ -120,3 +126,23 @@ def test_records_without_a_running_clock_set_nothing() -> None:
     assert due_steps(record, _facts(T0)) == []
     reading = read_clock(record, _facts(T0))
     assert (reading.ends_at, reading.alarms, reading.reminders) == (None, (), ())
+
+
+def test_a_form_without_a_clock_takes_no_step_and_reads_nothing() -> None:
+    quiet = PracticeForm(LifeCycle(code="quiet", states=("a",), initial="a", steps=()), ("q",))
+    record = begin(quiet.lifecycle)
+    assert quiet.clock_side is None
+    assert quiet.due_steps(record, _facts(T0)) == []
+    assert quiet.read_clock(record, _facts(T0)) == ClockReading()
+
+
+def test_reminders_come_before_the_end_earliest_first_and_days_read_as_said() -> None:
+    end = datetime(2026, 4, 30, 10, 0, tzinfo=UTC)
+    found = reminders_before(
+        end, (timedelta(days=2), timedelta(0), timedelta(days=14)), lambda d: days_text(d)
+    )
+    # Zero and negative offsets remind of nothing.
+    assert found == [(datetime(2026, 4, 16, 10, 0, tzinfo=UTC), "14 days"),
+                     (datetime(2026, 4, 28, 10, 0, tzinfo=UTC), "2 days")]  # fmt: skip
+    assert days_text(timedelta(days=1)) == "1 day"
+    assert days_text(timedelta(hours=12)) == "0.5 days"
