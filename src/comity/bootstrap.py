@@ -16,6 +16,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import Engine
 
@@ -45,6 +46,7 @@ from comity.services.evidence_transfer import TransferRelay
 from comity.services.ledger_rounds import WitnessRelay
 from comity.services.notification_ports import Notifier, NotifyKit
 from comity.services.originals_ports import OriginalsKit
+from comity.services.ports import Clock
 from comity.services.statistics_ports import StatisticsKit
 from comity.store import migrate
 from comity.store.engine import make_engine, make_session_factory
@@ -57,8 +59,6 @@ log = logging.getLogger("comity.node")
 
 # How often the node's background thread erases data past their retention date.
 SWEEP_INTERVAL = 3600.0
-# How often the clock-driven steps of practice life cycles (expiries, releases) are taken.
-PRACTICE_INTERVAL = 30.0
 
 
 class SystemClock:
@@ -67,6 +67,42 @@ class SystemClock:
     def now(self) -> datetime:
         """The current instant."""
         return datetime.now(UTC)
+
+
+class OffsetClock:
+    """The real clock moved forward by the number of seconds written in a file (demo networks
+    and end-to-end tests, ``COMITY_CLOCK_OFFSET_FILE``), so that every node sharing the file
+    sees the same time pass: that is how a walk shows a 60-day expiry in a minute.
+
+    The file is read again whenever it changes (its modification time); a missing file means
+    no offset. An offset can only grow: a smaller one written later is ignored, because a
+    clock that went back would date steps before the ones already taken.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._seen: int | None = None
+        self._offset = timedelta()
+
+    def now(self) -> datetime:
+        """The current instant, moved forward by the file's offset."""
+        try:
+            stamp = self.path.stat().st_mtime_ns
+        except FileNotFoundError:
+            stamp = None
+        if stamp is not None and stamp != self._seen:
+            self._seen = stamp
+            self._offset = max(self._offset, read_clock_offset(self.path))
+        return datetime.now(UTC) + self._offset
+
+
+def read_clock_offset(path: Path) -> timedelta:
+    """The offset a clock offset file holds (seconds, a decimal number); none if it is missing
+    or unreadable, since a demo clock that cannot be read runs on real time."""
+    try:
+        return timedelta(seconds=max(float(path.read_text("ascii").strip() or 0), 0.0))
+    except (OSError, ValueError):
+        return timedelta()
 
 
 class RandomIds:
@@ -189,14 +225,15 @@ class Container:
 
     def run_notifier(self, stop: threading.Event) -> None:
         """Escalate emergencies past their acknowledgement target, take the practice steps
-        the clock makes due (every ``PRACTICE_INTERVAL``), and send alerts to the people on
+        the clock makes due (every ``practice_interval`` seconds), and send alerts to the people on
         duty until ``stop`` is set: right away while there are some, then every second.
         Failures are logged; each alert retries on its own."""
         last_practice: float | None = None
         while not stop.is_set():
             try:
                 escalation.escalate_due(self.services)
-                if last_practice is None or time.monotonic() - last_practice >= PRACTICE_INTERVAL:
+                interval = self.settings.practice_interval
+                if last_practice is None or time.monotonic() - last_practice >= interval:
                     last_practice = time.monotonic()
                     practice.sweep(self.services)
                 busy = notifications.deliver_due(self.services) > 0
@@ -231,7 +268,11 @@ def build(settings: Settings) -> Container:
     """Wire the node described by ``settings``."""
     engine = make_engine(settings.resolved_database_url)
     sessions = make_session_factory(engine)
-    clock = SystemClock()
+    clock: Clock = (
+        SystemClock()
+        if settings.clock_offset_file is None
+        else OffsetClock(settings.clock_offset_file)
+    )
     wired = build_federation(settings, clock)
     services = ServiceContext(
         uow=lambda: SQLAlchemyUnitOfWork(sessions),

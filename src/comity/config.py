@@ -73,6 +73,13 @@ class Settings(BaseSettings):
     notify_webhook_secret: str | None = None
     # The address officers open the node's pages at (the link in alerts).
     public_url: str | None = None
+    # A file holding how many seconds this node's clock runs ahead of real time, read at every
+    # reading of the clock. Demo networks and end-to-end tests only: it is how they show a
+    # 60-day expiry or an 18-day alarm in a minute. Never set in production.
+    clock_offset_file: Path | None = None
+    # How often (seconds) the clock-driven steps of practice life cycles are taken: a
+    # preservation's expiry, a provisional arrest's release. Demo networks take them every 2 s.
+    practice_interval: float = Field(default=30.0, gt=0)
     # Smaller argon2 costs are for tests only; the defaults follow the library's guidance.
     argon2_time_cost: int | None = None
     argon2_memory_cost: int | None = None

@@ -15,7 +15,7 @@ import typer
 from rich.table import Table
 
 from comity import federation_setup
-from comity.bootstrap import init_node_dir
+from comity.bootstrap import init_node_dir, read_clock_offset
 from comity.cli.context import console, errors, open_node
 from comity.cli.scenario_client import CREDENTIALS_FILE
 from comity.config import NODE_FILE, Settings
@@ -34,7 +34,10 @@ OPERATOR_ANCHOR_FILE = "operator-anchor.json"
 OPERATOR_NAME = "Comity demo secretariat"
 # The i-th node (XA is node 0) serves officers on base+i and other nodes (mTLS) on base+100+i.
 FEDERATION_OFFSET = 100
-DIRECTORY_VALIDITY = timedelta(days=30)
+# Three years, not the 30 days a real secretariat would sign for: the demo clock can be moved
+# forward (``CLOCK_OFFSET_FILE``) by the walks that show a 60-day expiry or a 45-day speciality
+# lapse, and the demo directory must stay valid on the moved clock.
+DIRECTORY_VALIDITY = timedelta(days=3 * 365)
 # A reused network re-signs its directory this long before it would go stale.
 DIRECTORY_RENEWAL = timedelta(days=7)
 
@@ -144,11 +147,14 @@ def _prepare_node(node: DemoNode, now: datetime) -> bool:
 
 def _demo_cadence(node_file: Path) -> None:
     """Demo nodes sign an audit checkpoint every 10 s (60 s in production), so that their
-    witnessing can be watched; a value already in node.json (or the environment) wins."""
+    witnessing can be watched (a value already in node.json or the environment wins), and
+    read the network's shared clock offset."""
     stored = json.loads(node_file.read_text("utf-8"))
-    if "ledger_checkpoint_seconds" not in stored:
-        stored["ledger_checkpoint_seconds"] = DEMO_CHECKPOINT_SECONDS
-        node_file.write_text(json.dumps(stored, indent=2) + "\n", "utf-8")
+    stored.setdefault("ledger_checkpoint_seconds", DEMO_CHECKPOINT_SECONDS)
+    stored.setdefault("practice_interval", DEMO_PRACTICE_SECONDS)
+    # Every node of the network reads one clock offset, so that time passes for all at once.
+    stored["clock_offset_file"] = str(node_file.parent.parent.resolve() / CLOCK_OFFSET_FILE)
+    node_file.write_text(json.dumps(stored, indent=2) + "\n", "utf-8")
 
 
 def _address_overrides(node: DemoNode) -> dict[str, Any]:
@@ -233,6 +239,12 @@ def _publish_directory(
     )
 
 
+# The file, in the network's folder, that every demo node reads its clock offset from.
+CLOCK_OFFSET_FILE = "clock-offset"
+
+# How often demo nodes take the practice steps their clock makes due.
+DEMO_PRACTICE_SECONDS = 2.0
+
 # How often demo nodes sign a checkpoint over their audit log.
 DEMO_CHECKPOINT_SECONDS = 10.0
 
@@ -301,3 +313,19 @@ def print_network(data_dir: Path, nodes: Sequence[DemoNode]) -> None:
         )
     console.print(users)
     console.print(f"Credentials written to {data_dir / CREDENTIALS_FILE}")
+
+
+def clock_offset(data_dir: Path) -> timedelta:
+    """How far the demo network's clock runs ahead of real time."""
+    return read_clock_offset(data_dir / CLOCK_OFFSET_FILE)
+
+
+def advance_clock(data_dir: Path, by: timedelta) -> timedelta:
+    """Move the demo network's clock forward by ``by``; the new offset. Every node reads it at
+    its next reading of the clock."""
+    offset = clock_offset(data_dir) + by
+    target = data_dir / CLOCK_OFFSET_FILE
+    partial = target.with_suffix(".tmp")
+    partial.write_text(f"{offset.total_seconds():.3f}\n", "ascii")
+    partial.replace(target)
+    return offset
