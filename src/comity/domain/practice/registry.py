@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from comity.domain.deadlines import Deadline
-from comity.domain.practice import preservation, provisional_arrest
+from comity.domain.practice import extradition, preservation, provisional_arrest
 from comity.domain.practice.forms import ClockFacts, ClockReading, PracticeForm
 from comity.domain.practice.lifecycle import LifeCycle, PracticeRecord, Step, StepSide
 
 #: Every practice life cycle, in the order the catalogue lists the forms.
 FORMS: tuple[PracticeForm, ...] = (
+    extradition.FORM,
     preservation.FORM,
     provisional_arrest.FORM,
 )
