@@ -11,7 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from comity.domain.deadlines import Deadline
-from comity.domain.practice import extradition, preservation, provisional_arrest
+from comity.domain.practice import (
+    extradition,
+    preservation,
+    provisional_arrest,
+    transfer_proceedings,
+    transfer_sentenced,
+)
 from comity.domain.practice.forms import ClockFacts, ClockReading, PracticeForm
 from comity.domain.practice.lifecycle import LifeCycle, PracticeRecord, Step, StepSide
 
@@ -20,6 +26,8 @@ FORMS: tuple[PracticeForm, ...] = (
     extradition.FORM,
     preservation.FORM,
     provisional_arrest.FORM,
+    transfer_proceedings.FORM,
+    transfer_sentenced.FORM,
 )
 
 #: Each form by its life cycle's code.
