@@ -23,6 +23,7 @@ from comity.cli.context import console, open_node, reports_errors
 from comity.cli.demo_network import prepare_network, print_network, write_credentials
 from comity.cli.node import run_server
 from comity.cli.supervisor import supervise
+from comity.cli.walks import all_walks
 from comity.config import NODE_FILE, Settings
 from comity.services import demo
 
@@ -84,11 +85,23 @@ def up(
 
 
 @app.command("scenario")
-def scenario(data_dir: NetworkDir = Path(".comity/demo")) -> None:
-    """Drive an MLA request and an emergency preservation XA → XB over the running network."""
+def scenario(
+    data_dir: NetworkDir = Path(".comity/demo"),
+    every_life_cycle: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="Then walk every form's practice life cycle to its end, moving the demo "
+            "network's clock forward to show its timers.",
+        ),
+    ] = False,
+) -> None:
+    """Drive an MLA request and an emergency preservation XA → XB over the running network
+    (and, with --all, every practice life cycle)."""
     # The timeline's lines are wide; piped into a file or a test they should not wrap at 80.
     output = console if console.is_terminal else Console(width=SCENARIO_WIDTH)
-    raise typer.Exit(scenario_driver.run(data_dir, output))
+    walks = all_walks() if every_life_cycle else ()
+    raise typer.Exit(scenario_driver.run(data_dir, output, walks))
 
 
 def _prepare(data_dir: Path, state: str) -> None:

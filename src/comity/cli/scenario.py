@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 import httpx2
@@ -37,30 +36,12 @@ from comity.cli.scenario_client import (
     wait_for_practice,
     wait_for_status,
 )
+from comity.cli.scenario_practice import play_walks
+from comity.cli.timeline import Timeline
+from comity.cli.walks.walk import Walk
 from comity.services.demo import example_mla_fields, example_preservation_fields
 
 REQUESTING, REQUESTED = "XA", "XB"
-
-
-class Timeline:
-    """Prints one line per step: clock time, State, actor, what happened, both sides' status."""
-
-    def __init__(self, console: Console) -> None:
-        self.console = console
-        self.started = time.monotonic()
-        header = f"{'time':<12}  {'+s':>6}  {'State':<5}  {'actor':<12}  {'what happened':<52}"
-        self.console.print(f"[bold]{header}  status XA | XB[/bold]", highlight=False)
-
-    def step(self, state: str, actor: str, what: str, sides: str) -> None:
-        """Print one step."""
-        now = datetime.now()
-        clock = now.strftime("%H:%M:%S.") + f"{now.microsecond // 1000:03d}"
-        elapsed = f"{time.monotonic() - self.started:6.2f}"
-        self.console.print(
-            f"{clock:<12}  {elapsed}  [bold]{state:<5}[/bold]  {escape(actor):<12}  "
-            f"{escape(what):<52}  [cyan]{escape(sides)}[/cyan]",
-            highlight=False,
-        )
 
 
 def sides(requesting: Json | None, requested: Json | None) -> str:
@@ -303,9 +284,10 @@ def _network(data_dir: Path) -> Iterator[Network]:
         network.close()
 
 
-def run(data_dir: Path, console: Console) -> int:
-    """Run the scenario against the network in ``data_dir``; the exit code (0 success, 1 any
-    unexpected answer, which is printed with its problem document)."""
+def run(data_dir: Path, console: Console, walks: Sequence[Walk] = ()) -> int:
+    """Run the scenario against the network in ``data_dir``, then play ``walks`` (the practice
+    life cycles, ``--all``); the exit code (0 success, 1 any unexpected answer, which is
+    printed with its problem document)."""
     try:
         with _network(data_dir) as network:
             xa_drafter = network.sign_in(REQUESTING, "drafter")
@@ -325,6 +307,9 @@ def run(data_dir: Path, console: Console) -> int:
                 "Preservation",
                 [(xa_drafter, preservation[0]), (xb_duty, preservation[1])],
             )
+            if walks:
+                played = play_walks(network, data_dir, console, walks)
+                console.print(f"[green]{played} life cycles walked to their end.[/green]")
     except ScenarioError as error:
         console.print(f"[red]Scenario failed:[/red] {escape(str(error))}", highlight=False)
         if error.problem is not None:

@@ -37,11 +37,20 @@ class Officer:
     username: str
     http: httpx2.Client
     token: str = ""
+    # Kept so that the officer signs in again when the token expires: a walk moves the demo
+    # clock forward by days, past any token's lifetime.
+    password: str = ""
 
     @property
     def label(self) -> str:
         """How the timeline names the officer."""
         return f"{self.state} {self.username}"
+
+    def sign_in(self) -> None:
+        """Get a new bearer token with the officer's password."""
+        self.token = ""
+        answer = self.post("/auth/token", {"username": self.username, "password": self.password})
+        self.token = answer["access_token"]
 
     def get(self, path: str) -> Any:
         """GET ``path`` and return the JSON body; anything but 200 is a ``ScenarioError``."""
@@ -54,6 +63,10 @@ class Officer:
     def _call(self, method: str, path: str, body: Json | None, *, expect: int) -> Any:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         response = self.http.request(method, f"{API}{path}", json=body, headers=headers)
+        if response.status_code == 401 and self.token and self.password:
+            self.sign_in()
+            headers = {"Authorization": f"Bearer {self.token}"}
+            response = self.http.request(method, f"{API}{path}", json=body, headers=headers)
         if response.status_code != expect:
             try:
                 problem: Any = response.json()
@@ -93,11 +106,8 @@ class Network:
             raise ScenarioError(f"{CREDENTIALS_FILE} lists no user {username} for {state}")
         client = httpx2.Client(base_url=node["base_url"], timeout=15.0)
         self.clients.append(client)
-        officer = Officer(state, username, client)
-        answer = officer.post(
-            "/auth/token", {"username": username, "password": account["password"]}
-        )
-        officer.token = answer["access_token"]
+        officer = Officer(state, username, client, password=account["password"])
+        officer.sign_in()
         return officer
 
     def close(self) -> None:

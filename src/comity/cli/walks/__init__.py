@@ -9,7 +9,10 @@ import importlib
 from comity.cli.walks.walk import Walk
 
 # Module names under this package, in the order the scenario runs them.
-MODULES: tuple[str, ...] = ()
+MODULES: tuple[str, ...] = (
+    "preservation",
+    "provisional_arrest",
+)
 
 
 def all_walks() -> tuple[Walk, ...]:

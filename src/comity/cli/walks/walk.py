@@ -7,7 +7,11 @@ API, waiting after each one until the other State's copy shows the same practice
 printing one timeline line per move. ``advance`` moves the whole demo network's clock forward
 before the move (every node reads the same offset), which is how a walk shows its timers: the
 18-day alarm, an expiry, a speciality lapse. A move with ``clock=True`` is taken by the node
-whose clock runs the life cycle: the runner waits for it instead of posting it.
+whose clock runs the life cycle: the runner waits for it instead of posting it. A move with no
+step only moves the clock and checks its ``alarm``.
+
+An instant value may be written relative to the demo network's clock at the move: ``@now``,
+``@now+3d``, ``@now-2h``, ``@now+30m`` (the runner writes the ISO 8601 instant).
 """
 
 from __future__ import annotations
@@ -27,7 +31,8 @@ class Move:
 
     ``state`` is the State whose officer takes it (``XA`` or ``XB``); ``officer`` is the demo
     account that does (``drafter`` or ``approver`` on XA; ``executor`` or ``duty`` on XB);
-    ``what`` is the timeline's text; ``expect`` the practice state both copies must show
+    ``what`` is the timeline's text (``step`` empty: the clock only moves, and ``alarm`` is
+    checked); ``expect`` the practice state both copies must show
     afterwards; ``alarm`` an alarm code the clock must show after the move (the 18-day
     review); ``advance`` how far the demo clock moves forward before the move.
     """
