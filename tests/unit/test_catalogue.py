@@ -22,7 +22,7 @@ CODES = {
     "joint_investigation", "video_hearing", "consular_action", "service_documents",
     "covert_investigation", "le_cooperation", "spontaneous_information", "freezing",
     "confiscation", "asset_return", "civil_admin_assistance", "additional_use",
-    "supplementary_information",
+    "supplementary_information", "technical_advice",
 }  # fmt: skip
 
 # The mandatory content of each type card in legal.md §1.2 / Appendix A (and the statement),
@@ -70,6 +70,7 @@ REQUIRED = {
     "civil_admin_assistance": ["facts_summary", "legal_person_liability", "measures"],
     "supplementary_information": ["parent_reference", "answers"],
     "additional_use": ["parent_reference", "new_purpose", "justification"],
+    "technical_advice": ["question", "topic"],
 }  # fmt: skip
 
 
