@@ -12,22 +12,32 @@ from collections.abc import Mapping
 
 from comity.domain.deadlines import Deadline
 from comity.domain.practice import (
+    civil_admin,
     extradition,
+    joint_investigation,
     preservation,
     provisional_arrest,
+    spontaneous,
+    technical_advice,
     transfer_proceedings,
     transfer_sentenced,
+    video_hearing,
 )
 from comity.domain.practice.forms import ClockFacts, ClockReading, PracticeForm
 from comity.domain.practice.lifecycle import LifeCycle, PracticeRecord, Step, StepSide
 
 #: Every practice life cycle, in the order the catalogue lists the forms.
 FORMS: tuple[PracticeForm, ...] = (
+    civil_admin.FORM,
     extradition.FORM,
+    joint_investigation.FORM,
     preservation.FORM,
     provisional_arrest.FORM,
+    spontaneous.FORM,
+    technical_advice.FORM,
     transfer_proceedings.FORM,
     transfer_sentenced.FORM,
+    video_hearing.FORM,
 )
 
 #: Each form by its life cycle's code.
