@@ -12,8 +12,12 @@ from collections.abc import Mapping
 
 from comity.domain.deadlines import Deadline
 from comity.domain.practice import (
+    asset_disposal,
     civil_admin,
+    confiscation,
+    consular_action,
     extradition,
+    freezing,
     joint_investigation,
     preservation,
     provisional_arrest,
@@ -28,8 +32,12 @@ from comity.domain.practice.lifecycle import LifeCycle, PracticeRecord, Step, St
 
 #: Every practice life cycle, in the order the catalogue lists the forms.
 FORMS: tuple[PracticeForm, ...] = (
+    asset_disposal.FORM,
     civil_admin.FORM,
+    confiscation.FORM,
+    consular_action.FORM,
     extradition.FORM,
+    freezing.FORM,
     joint_investigation.FORM,
     preservation.FORM,
     provisional_arrest.FORM,
