@@ -46,6 +46,7 @@ from comity.web.ui import (
 )
 from comity.web.ui import audit as audit_pages
 from comity.web.ui import directory as directory_pages
+from comity.web.ui import practice as practice_pages
 from comity.web.ui import roster as roster_pages
 
 API = "/api/v1"
@@ -127,6 +128,7 @@ def create_app(container: Container) -> FastAPI:
         dpo,
         audit_pages,
         roster_pages,
+        practice_pages,
     ):
         app.include_router(area.router)
     page.install(app)

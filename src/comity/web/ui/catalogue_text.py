@@ -4,8 +4,9 @@ Officers read the catalogue in their language: each type's title and summary, ev
 label and description at every nesting level (the shared envelope's included), every value
 of a list of choices as words (``take_evidence_statements`` reads "Take evidence statements",
 the message id ``enum_label`` looks up), the channels, urgencies and kinds of authority, the
-notes on a type's standing under each framework profile, the deadlines' labels, and the
-framework profiles' titles. This module walks the loaded catalogue for that text; its command
+notes on a type's standing under each framework profile, the deadlines' labels, the
+framework profiles' titles, and the practice life cycles' states, steps and values. This
+module walks the loaded catalogue for that text; its command
 writes the template ``locale/catalogue.pot`` and brings each language's ``catalogue.po`` up to
 date (new texts untranslated, translations of removed texts dropped)::
 
@@ -17,7 +18,7 @@ A unit test fails when the template no longer matches the catalogue's files.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -25,6 +26,8 @@ from babel.messages.pofile import read_po, write_po
 
 from comity import bootstrap
 from comity.domain.catalogue import Catalogue, FieldSpec
+from comity.domain.practice.lifecycle import LifeCycle
+from comity.domain.practice.registry import FORMS
 from comity.domain.values import AuthorityKind, Channel, Urgency
 from comity.translations import CATALOGUE_DOMAIN, LOCALE_DIR, words
 
@@ -74,7 +77,24 @@ def texts(catalogue: Catalogue) -> dict[str, list[str]]:
             walk(spec, f"{rtype.code}: {spec.name}")
         for timer in rtype.timers:
             add(timer.label, f"{rtype.code} deadline {timer.code}")
+    for form in FORMS:
+        _practice_texts(form.lifecycle, add)
     return found
+
+
+def _practice_texts(lifecycle: LifeCycle, add: Callable[[str, str], None]) -> None:
+    """A practice life cycle's words on the request page: its name, states, steps, the values
+    each step records and their choices (each code read as words, as ``enum_label`` does)."""
+    place = f"practice {lifecycle.code}"
+    add(words(lifecycle.code), place)
+    for state in lifecycle.states:
+        add(words(state), f"{place} state {state}")
+    for rule in lifecycle.steps:
+        add(words(rule.code), f"{place} step {rule.code}")
+        for value in rule.values:
+            add(words(value.name), f"{place} step {rule.code}: {value.name}")
+            for choice in value.choices:
+                add(words(choice), f"{place} step {rule.code}: {value.name} = {choice}")
 
 
 def template(catalogue: Catalogue) -> Catalog:

@@ -32,6 +32,7 @@ from comity.web.ui import i18n, sessions
 from comity.web.ui.page import FormExpiredError, FormOfficer, SignedIn, current_officer, refused
 from comity.web.ui.page import render as _render
 from comity.web.ui.page import services as _ctx
+from comity.web.ui.practice import practice_panel
 
 router = APIRouter(include_in_schema=False)
 
@@ -150,6 +151,7 @@ def request_page(request: Request, request_id: str, officer: SignedIn) -> Respon
         view = data_protection.read(ctx, actor=officer.user, request_id=request_id)
         links = request_links.linked(ctx, actor=officer.user, request_id=request_id)
         signed = originals.originals_of(ctx, officer.user, request_id)
+        practice = practice_panel(ctx, officer, view.request)
     except DomainError as error:
         return refused(request, officer, error)
     item = view.request
@@ -166,6 +168,7 @@ def request_page(request: Request, request_id: str, officer: SignedIn) -> Respon
         originals=signed,
         languages_for_originals=list(i18n.LANGUAGES.values()),
         obligations=item.obligations(),
+        practice=practice,
     )
 
 
