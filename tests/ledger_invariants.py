@@ -23,6 +23,7 @@ from comity.store.tables import (
     evidence_package,
     inbox_message,
     outbox_message,
+    practice_step,
     request_history,
     user_account,
     witnessed_log,
@@ -114,6 +115,13 @@ def audit_gaps(engine: Engine) -> list[str]:
         for key, count in moves.items():
             if moved[key] < count:
                 gaps.append(f"status changes {key}: {count} in history, {moved[key]} leaves")
+        steps = Counter(connection.execute(select(practice_step.c.request_id)).scalars())
+        stepped = Counter(row.object_id for row in leaves if row.tag == "request:practice:stepped")
+        for request_id, count in steps.items():
+            if stepped[request_id] < count:
+                gaps.append(
+                    f"practice steps of {request_id}: {count} taken, {stepped[request_id]} leaves"
+                )
     return gaps
 
 
