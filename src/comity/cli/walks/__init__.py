@@ -10,8 +10,11 @@ from comity.cli.walks.walk import Walk
 
 # Module names under this package, in the order the scenario runs them.
 MODULES: tuple[str, ...] = (
+    "civil_admin",
     "preservation",
     "provisional_arrest",
+    "spontaneous_information",
+    "technical_advice",
 )
 
 
