@@ -15,6 +15,8 @@ MODULES: tuple[str, ...] = (
     "provisional_arrest",
     "spontaneous_information",
     "technical_advice",
+    "transfer_proceedings",
+    "transfer_sentenced",
 )
 
 

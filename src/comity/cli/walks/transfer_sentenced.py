@@ -79,7 +79,7 @@ WALK = Walk(
         Move(REQUESTED, "agreed", "XB's clock records that both States agreed.",
              clock=True, expect="agreed"),
         Move(REQUESTING, "schedule_transfer", "XA sets the handover at XA's airport.",
-             {"transfer_at": "2026-05-15T07:00:00+00:00", "place": "Airport of XA"},
+             {"transfer_at": "2031-05-15T07:00:00+00:00", "place": "Airport of XA"},
              officer="drafter", expect="scheduled"),
         Move(REQUESTED, "transfer", "XB's escort takes charge of the prisoner: transferred.",
              officer="executor", expect="transferred", advance=timedelta(days=30)),
