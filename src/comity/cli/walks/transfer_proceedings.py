@@ -42,7 +42,7 @@ def example_transfer_proceedings_fields(state: str = "XA") -> dict[str, Any]:
         ],
         "limitation_expiry_requesting": "2036-03-31",
         "limitation_expiry_requested": "2034-03-31",
-        "complaint_required": False,
+        "complaint_required": True,
     }
 
 
