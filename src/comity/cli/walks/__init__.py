@@ -11,12 +11,14 @@ from comity.cli.walks.walk import Walk
 # Module names under this package, in the order the scenario runs them.
 MODULES: tuple[str, ...] = (
     "civil_admin",
+    "joint_investigation",
     "preservation",
     "provisional_arrest",
     "spontaneous_information",
     "technical_advice",
     "transfer_proceedings",
     "transfer_sentenced",
+    "video_hearing",
 )
 
 
