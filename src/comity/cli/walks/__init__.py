@@ -10,6 +10,7 @@ from comity.cli.walks.walk import Walk
 
 # Module names under this package, in the order the scenario runs them.
 MODULES: tuple[str, ...] = (
+    "extradition",
     "civil_admin",
     "joint_investigation",
     "preservation",
