@@ -166,13 +166,13 @@ def test_civil_admin_assistance_is_admitted_executed_and_returned(
         walk.xa_step(
             "confirm_admissible",
             proceedings_kind="administrative",
-            ict_offence_link="x",
+            offence_link="x",
             legal_person_liability=True,
         )
     walk.xb_step(
         "confirm_admissible",
         proceedings_kind="administrative",
-        ict_offence_link="The leaked data were used in the phishing fraud.",
+        offence_link="The leaked data were used in the phishing fraud.",
         legal_person_liability=True,
     )
     admitted = walk.views()[0]

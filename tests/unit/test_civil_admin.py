@@ -23,7 +23,7 @@ AT = datetime(2025, 6, 2, 10, 0, tzinfo=UTC)
 RQG, RQD = StepSide.REQUESTING, StepSide.REQUESTED
 ADMISSION: dict[str, Value] = {
     "proceedings_kind": "administrative",
-    "ict_offence_link": "Fine against the operator of the botnet's hosting service",
+    "offence_link": "Fine against the operator of the botnet's hosting service",
     "legal_person_liability": True,
 }
 
@@ -64,7 +64,7 @@ def test_a_civil_case_without_a_legal_person_is_recorded_as_such() -> None:
         begin(ca.CIVIL_ADMIN),
         "confirm_admissible",
         proceedings_kind="civil",
-        ict_offence_link="Damages for a ransomware attack",
+        offence_link="Damages for a ransomware attack",
         legal_person_liability=False,
     )
     assert ca.legal_person_case(admitted) is False
@@ -91,8 +91,8 @@ def test_wrong_sides_and_bad_values_are_refused() -> None:
     with pytest.raises(InvalidFieldsError) as missing:
         step(begin(ca.CIVIL_ADMIN), "confirm_admissible")
     assert sorted(i.path for i in missing.value.issues) == [
-        "values.ict_offence_link",
         "values.legal_person_liability",
+        "values.offence_link",
         "values.proceedings_kind",
     ]
     with pytest.raises(InvalidFieldsError) as wrong:

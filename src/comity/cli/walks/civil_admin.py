@@ -54,7 +54,7 @@ WALK = Walk(
         Move(REQUESTED, "confirm_admissible",
              "XB confirms the case admissible: administrative, on a legal person's liability.",
              {"proceedings_kind": "administrative",
-              "ict_offence_link": "The leaked data were used in the phishing fraud.",
+              "offence_link": "The leaked data were used in the phishing fraud.",
               "legal_person_liability": True},
              officer="executor", expect="admitted"),
         Move(REQUESTED, "execute", "XB obtains the company's records under its own law.",

@@ -55,7 +55,7 @@ CIVIL_ADMIN = LifeCycle(
             StepSide.REQUESTED,
             values=(
                 ValueRule("proceedings_kind", ValueKind.CHOICE, choices=PROCEEDINGS_KINDS),
-                ValueRule("ict_offence_link"),
+                ValueRule("offence_link"),
                 ValueRule("legal_person_liability", ValueKind.FLAG),
             ),
             basis=("Statement Q2", "Statement Q4", "UNTOC 18(2)", "BC 12(3)", "ECMA 1(3)"),
