@@ -20,6 +20,10 @@ MODULES: tuple[str, ...] = (
     "transfer_proceedings",
     "transfer_sentenced",
     "video_hearing",
+    "freezing",
+    "confiscation",
+    "asset_return",
+    "consular_action",
 )
 
 
