@@ -8,22 +8,24 @@ import importlib
 
 from comity.cli.walks.walk import Walk
 
-# Module names under this package, in the order the scenario runs them.
+# Module names under this package, in the order the scenario runs them: the 24/7 point's
+# work first, then the forms in the order of the issue (extradition, transfers, joint
+# investigations, hearings, consular action, assets, spontaneous information, civil cases).
 MODULES: tuple[str, ...] = (
-    "extradition",
-    "civil_admin",
-    "joint_investigation",
+    "technical_advice",
     "preservation",
     "provisional_arrest",
-    "spontaneous_information",
-    "technical_advice",
+    "extradition",
     "transfer_proceedings",
     "transfer_sentenced",
+    "joint_investigation",
     "video_hearing",
+    "consular_action",
     "freezing",
     "confiscation",
     "asset_return",
-    "consular_action",
+    "spontaneous_information",
+    "civil_admin",
 )
 
 
