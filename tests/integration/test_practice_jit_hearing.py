@@ -15,7 +15,11 @@ import pytest
 
 from comity.cli.walks.joint_investigation import TERMS, example_joint_investigation_fields
 from comity.cli.walks.video_hearing import MINUTES_SHA256, example_video_hearing_fields
-from comity.domain.errors import IllegalTransitionError, PermissionDeniedError
+from comity.domain.errors import (
+    IllegalTransitionError,
+    InvalidFieldsError,
+    PermissionDeniedError,
+)
 from comity.domain.practice import joint_investigation as jit
 from comity.domain.practice import video_hearing as vh
 from comity.domain.practice.lifecycle import Value
@@ -126,6 +130,12 @@ def test_a_joint_investigation_team_works_is_extended_and_ends_by_the_clock(
     walk.xa_step("complete_task", task="Trace the payments", outcome="12 mule accounts")
     walk.xa_step("request_other_use", package_id="PKG-XB-1", offence="Extortion of a hospital")
     walk.xb_step("consent_other_use", package_id="PKG-XB-1")
+    # The form's guard runs on the node, not only in the domain's tests: a task nobody set
+    # and an answer to a request the other side never made are refused, nothing recorded.
+    with pytest.raises(InvalidFieldsError):
+        walk.xa_step("complete_task", task="No such task", outcome="-")
+    with pytest.raises(InvalidFieldsError):
+        walk.xa_step("consent_other_use", package_id="PKG-XB-1")
     on_xa, on_xb = walk.views()
     spaces = [jit.shared_space(view.record) for view in (on_xa, on_xb)]
     for space in spaces:

@@ -63,7 +63,7 @@ TERMS: dict[str, Value] = {
 def step(
     record: PracticeRecord, code: str, side: StepSide, at: datetime, **values: Value
 ) -> PracticeRecord:
-    return jit.take_step(record, code, side=side, actor_id=f"{side}-officer", at=at, values=values)
+    return jit.FORM.take(record, code, side=side, actor_id=f"{side}-officer", at=at, values=values)
 
 
 def agreed(**changes: Value) -> PracticeRecord:
@@ -382,7 +382,7 @@ def test_refusal_withdrawal_and_closing_early() -> None:
     closed = step(active(), "close", RQD, AGREED_AT + 3 * DAY, summary="Purpose achieved")
     assert closed.state == jit.CLOSED
     with pytest.raises(IllegalTransitionError):
-        jit.take_step(closed, "add_note", side=REQ, actor_id="x", at=ENDS, values={"text": "t"})
+        jit.FORM.take(closed, "add_note", side=REQ, actor_id="x", at=ENDS, values={"text": "t"})
 
 
 LEGAL = {
@@ -461,7 +461,7 @@ def test_a_random_guarded_walk_stays_in_the_table_and_never_mutates_its_input(
         before = copy.deepcopy(record)
         for side in (REQ, RQD) if SIDES[code] in (REQ, RQD) else (SIDES[code],):
             try:
-                after = jit.take_step(
+                after = jit.FORM.take(
                     record, code, side=side, actor_id="a", at=at, values=VALUES.get(code)
                 )
             except (PermissionDeniedError, InvalidFieldsError):

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from comity.domain.errors import IllegalTransitionError, PermissionDeniedError
 from comity.domain.practice import preservation, provisional_arrest
 from comity.domain.practice.forms import (
     ClockFacts,
@@ -12,7 +16,14 @@ from comity.domain.practice.forms import (
     days_text,
     reminders_before,
 )
-from comity.domain.practice.lifecycle import LifeCycle, PracticeRecord, StepSide, begin, take
+from comity.domain.practice.lifecycle import (
+    LifeCycle,
+    PracticeRecord,
+    StepSide,
+    Value,
+    begin,
+    take,
+)
 from comity.domain.practice.registry import (
     BY_LIFECYCLE,
     CLOCK_SIDE,
@@ -23,6 +34,7 @@ from comity.domain.practice.registry import (
     practice_deadlines,
     read_clock,
 )
+from comity.domain.values import Side
 
 T0 = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
 DURATIONS = {
@@ -146,3 +158,33 @@ def test_reminders_come_before_the_end_earliest_first_and_days_read_as_said() ->
                      (datetime(2026, 4, 28, 10, 0, tzinfo=UTC), "2 days")]  # fmt: skip
     assert days_text(timedelta(days=1)) == "1 day"
     assert days_text(timedelta(hours=12)) == "0.5 days"
+
+
+def test_a_forms_guard_runs_before_its_table_only_on_a_step_the_table_allows() -> None:
+    seen: list[str] = []
+
+    def guard(
+        record: PracticeRecord,
+        step_code: str,
+        *,
+        side: StepSide | Side,
+        values: Mapping[str, Value] | None = None,
+    ) -> None:
+        seen.append(step_code)
+        if (values or {}).get("order_ref") == "refused":
+            raise PermissionDeniedError("the guard says no")
+
+    guarded = PracticeForm(preservation.PRESERVATION, ("p",), guard=guard)
+    record = begin(preservation.PRESERVATION)
+    with pytest.raises(PermissionDeniedError, match="guard"):
+        guarded.take(record, "order", side=Side.REQUESTED, actor_id="d", at=T0,
+                     values={"provider": "P", "order_ref": "refused"})  # fmt: skip
+    # A step the state does not allow is the table's to refuse, and the guard never sees it.
+    with pytest.raises(IllegalTransitionError):
+        guarded.take(record, "confirm", side=Side.REQUESTED, actor_id="d", at=T0)
+    assert seen == ["order"]
+    ordered = preservation.FORM.take(
+        record, "order", side=Side.REQUESTED, actor_id="d", at=T0,
+        values={"provider": "P", "order_ref": "PO-1"},
+    )  # fmt: skip
+    assert ordered.state == preservation.ORDERED

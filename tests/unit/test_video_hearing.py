@@ -52,7 +52,7 @@ ACCEPT: dict[str, Value] = {
 def step(
     record: PracticeRecord, code: str, side: StepSide, at: datetime, **values: Value
 ) -> PracticeRecord:
-    return vh.take_step(record, code, side=side, actor_id=f"{side}-officer", at=at, values=values)
+    return vh.FORM.take(record, code, side=side, actor_id=f"{side}-officer", at=at, values=values)
 
 
 def accepted(**changes: Value) -> PracticeRecord:
@@ -229,7 +229,7 @@ def test_the_minutes_are_recorded_by_the_requested_state_and_countersigned_on_th
     done = step(corrected, "countersign_minutes", REQ, HEARING + 2 * DAY, minutes_sha256="1" * 64)
     assert done.state == vh.COMPLETED and LC.is_final(vh.COMPLETED)
     with pytest.raises(IllegalTransitionError):
-        vh.take_step(done, "hold", side=RQD, actor_id="x", at=HEARING + 3 * DAY,
+        vh.FORM.take(done, "hold", side=RQD, actor_id="x", at=HEARING + 3 * DAY,
                      values={"held_at": HEARING.isoformat()})  # fmt: skip
 
 
@@ -325,7 +325,7 @@ def test_a_random_guarded_walk_stays_in_the_table_and_never_mutates_its_input(
         if code not in LEGAL[record.state]:
             continue
         before = copy.deepcopy(record)
-        after = vh.take_step(
+        after = vh.FORM.take(
             record, code, side=SIDES[code], actor_id="a", at=at, values=VALUES.get(code)
         )
         assert record == before

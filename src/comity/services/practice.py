@@ -31,6 +31,7 @@ from comity.domain.practice.lifecycle import (
     take,
 )
 from comity.domain.practice.registry import (
+    BY_LIFECYCLE,
     CLOCK_SIDE,
     LIFE_CYCLES,
     due_steps,
@@ -92,9 +93,8 @@ def take_step(
         request = load(uow, actor, request_id, action)
         lifecycle = _lifecycle(request)
         record = uow.practice.get(request.id) or begin(lifecycle)
-        record = take(
+        record = BY_LIFECYCLE[lifecycle.code].take(
             record,
-            lifecycle,
             step_code,
             side=StepSide(str(request.side)),
             actor_id=actor.id,
@@ -126,9 +126,10 @@ def apply_remote(
     if step.side is StepSide.SYSTEM and CLOCK_SIDE.get(lifecycle.code) != StepSide(str(other)):
         raise IllegalTransitionError(f"{sender_state} does not run this life cycle's clock")
     record = uow.practice.get(request.id) or begin(lifecycle)
-    record = take(
+    # The other State's node checked the step before sending it; this node checks it again,
+    # with the same table and guard, since a step that breaks them must not enter its copy.
+    record = BY_LIFECYCLE[lifecycle.code].take(
         record,
-        lifecycle,
         step.code,
         side=step.side,
         actor_id=f"state:{sender_state}",

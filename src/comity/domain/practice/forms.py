@@ -13,8 +13,17 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol
 
-from comity.domain.practice.lifecycle import LifeCycle, PracticeRecord, Step, StepSide
+from comity.domain.practice.lifecycle import (
+    LifeCycle,
+    PracticeRecord,
+    Step,
+    StepSide,
+    Value,
+    take,
+)
+from comity.domain.values import Side
 
 
 @dataclass(frozen=True)
@@ -73,6 +82,32 @@ def no_clock(_record: PracticeRecord, _facts: ClockFacts) -> ClockReading:
     return ClockReading()
 
 
+class Guard(Protocol):
+    """A form's checks that its table cannot express (a second signature by the side that
+    signed first, a countersignature over another digest…): raises a ``DomainError`` to refuse
+    the step, returns None to let ``take`` decide the rest."""
+
+    def __call__(
+        self,
+        record: PracticeRecord,
+        step_code: str,
+        *,
+        side: StepSide | Side,
+        values: Mapping[str, Value] | None = None,
+    ) -> None: ...
+
+
+def no_guard(
+    record: PracticeRecord,
+    step_code: str,
+    *,
+    side: StepSide | Side,
+    values: Mapping[str, Value] | None = None,
+) -> None:
+    """A form whose table says everything checks nothing more."""
+    del record, step_code, side, values
+
+
 @dataclass(frozen=True)
 class PracticeForm:
     """One practice life cycle as the registry knows it.
@@ -87,6 +122,26 @@ class PracticeForm:
     clock_side: StepSide | None = None
     due_steps: Callable[[PracticeRecord, ClockFacts], list[Step]] = no_due_steps
     read_clock: Callable[[PracticeRecord, ClockFacts], ClockReading] = no_clock
+    guard: Guard = no_guard
+
+    def take(
+        self,
+        record: PracticeRecord,
+        step_code: str,
+        *,
+        side: StepSide | Side,
+        actor_id: str,
+        at: datetime,
+        values: Mapping[str, Value] | None = None,
+    ) -> PracticeRecord:
+        """``take`` after the form's ``guard``: how a node takes a step or applies the other
+        State's. The guard runs only on a step the table allows from the record's state, so
+        that a step taken in the wrong state is refused as such."""
+        if step_code in {rule.code for rule in self.lifecycle.available(record.state)}:
+            self.guard(record, step_code, side=side, values=values)
+        return take(
+            record, self.lifecycle, step_code, side=side, actor_id=actor_id, at=at, values=values
+        )
 
 
 def reminders_before(

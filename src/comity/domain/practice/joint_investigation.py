@@ -570,23 +570,6 @@ def _parse(value: str) -> datetime | None:
     return parsed if parsed.utcoffset() is not None else None
 
 
-def take_step(
-    record: PracticeRecord,
-    step_code: str,
-    *,
-    side: StepSide | Side,
-    actor_id: str,
-    at: datetime,
-    values: Mapping[str, Value] | None = None,
-) -> PracticeRecord:
-    """``take`` on this life cycle, after ``guard``: how a node should take or apply a step."""
-    if step_code in {rule.code for rule in JOINT_INVESTIGATION.available(record.state)}:
-        guard(record, step_code, side=side, values=values)
-    return take(
-        record, JOINT_INVESTIGATION, step_code, side=side, actor_id=actor_id, at=at, values=values
-    )
-
-
 def reminders(record: PracticeRecord, offsets: tuple[timedelta, ...]) -> list[tuple[datetime, str]]:
     """The reminders before the period ends (30 and 7 days by default), earliest first, while
     the team works."""
@@ -649,4 +632,5 @@ FORM = PracticeForm(
     clock_side=StepSide.REQUESTED,
     due_steps=_due,
     read_clock=_read,
+    guard=guard,
 )

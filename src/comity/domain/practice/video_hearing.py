@@ -59,7 +59,6 @@ from comity.domain.practice.lifecycle import (
     ValueKind,
     ValueRule,
     instant_value,
-    take,
 )
 from comity.domain.values import Side
 
@@ -346,23 +345,6 @@ def _issue(name: str, expected: str) -> FieldIssue:
     return FieldIssue(f"values.{name}", "invalid", expected)
 
 
-def take_step(
-    record: PracticeRecord,
-    step_code: str,
-    *,
-    side: StepSide | Side,
-    actor_id: str,
-    at: datetime,
-    values: Mapping[str, Value] | None = None,
-) -> PracticeRecord:
-    """``take`` on this life cycle, after ``guard``: how a node should take or apply a step."""
-    if step_code in {rule.code for rule in VIDEO_HEARING.available(record.state)}:
-        guard(record, step_code, side=side, values=values)
-    return take(
-        record, VIDEO_HEARING, step_code, side=side, actor_id=actor_id, at=at, values=values
-    )
-
-
 def _before(delta: timedelta) -> str:
     if delta % timedelta(days=1):
         hours = delta / timedelta(hours=1)
@@ -421,4 +403,5 @@ FORM = PracticeForm(
     type_codes=("video_hearing",),
     clock_side=StepSide.REQUESTED,
     read_clock=_read,
+    guard=guard,
 )
