@@ -34,10 +34,11 @@ OPERATOR_ANCHOR_FILE = "operator-anchor.json"
 OPERATOR_NAME = "Comity demo secretariat"
 # The i-th node (XA is node 0) serves officers on base+i and other nodes (mTLS) on base+100+i.
 FEDERATION_OFFSET = 100
-# Three years, not the 30 days a real secretariat would sign for: the demo clock can be moved
-# forward (``CLOCK_OFFSET_FILE``) by the walks that show a 60-day expiry or a 45-day speciality
-# lapse, and the demo directory must stay valid on the moved clock.
-DIRECTORY_VALIDITY = timedelta(days=3 * 365)
+# Ten years, not the 30 days a real secretariat would sign for: the demo clock is moved forward
+# (``CLOCK_OFFSET_FILE``) by the walks that show a 60-day expiry or a 45-day speciality lapse,
+# about two years a run of ``comity demo scenario --all``, and the demo directory must stay
+# valid on the moved clock for several runs.
+DIRECTORY_VALIDITY = timedelta(days=10 * 365)
 # A reused network re-signs its directory this long before it would go stale.
 DIRECTORY_RENEWAL = timedelta(days=7)
 

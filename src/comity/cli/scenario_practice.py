@@ -105,10 +105,11 @@ class WalkPlayer:
         awaited, for the clock's own), then awaited on the other State's copy."""
         if move.advance is not None:
             offset = demo_network.advance_clock(self.data_dir, move.advance)
+            today = (datetime.now(UTC) + offset).date().isoformat()
             self.timeline.step(
                 "XA+XB",
                 "clock",
-                f"{days_text(move.advance)} pass (the demo clock is {days_text(offset)} ahead)",
+                f"{span(move.advance)} pass: the demo date is now {today}",
                 self._states(),
             )
         if not move.step:
@@ -238,6 +239,14 @@ def _same(one: Json, other: Json) -> bool:
     own: the officer's id where the step was taken, the State where it was received)."""
     keys = ("code", "side", "at", "values")
     return all(one[key] == other[key] for key in keys)
+
+
+def span(delta: timedelta) -> str:
+    """A stretch of time as a reader says it: ``25 hours`` below two days, else ``18 days``."""
+    if delta < timedelta(days=2):
+        hours = round(delta / timedelta(hours=1), 1)
+        return f"{hours:g} hour" + ("" if hours == 1 else "s")
+    return days_text(timedelta(days=round(delta / timedelta(days=1), 1)))
 
 
 _UNITS = {"d": timedelta(days=1), "h": timedelta(hours=1), "m": timedelta(minutes=1)}
