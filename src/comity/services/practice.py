@@ -9,7 +9,7 @@ follow-up, released; a provisional arrest made, its 18-day alarm, its 40-day rel
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -70,6 +70,14 @@ def view(ctx: ServiceContext, *, actor: User, request_id: str) -> PracticeView:
         lifecycle = _lifecycle(request)
         record = uow.practice.get(request.id) or begin(lifecycle)
         return _view(ctx, request, lifecycle, record)
+
+
+def records(ctx: ServiceContext, request_ids: Sequence[str]) -> dict[str, PracticeRecord]:
+    """The practice records of requests the caller has already read with permission (the
+    desk's cards, a request's view), by request id; requests without one are left out."""
+    with ctx.uow() as uow:
+        found = {request_id: uow.practice.get(request_id) for request_id in request_ids}
+    return {request_id: record for request_id, record in found.items() if record is not None}
 
 
 def take_step(

@@ -9,9 +9,10 @@ from fastapi import APIRouter, Query, Response
 from comity.domain.access import User
 from comity.domain.commands import CreateDraft, EditDraft, MoveRequest
 from comity.domain.delivery import MessageType, Stage
+from comity.domain.emergency_clock import emergency_clock
 from comity.domain.values import Channel, Side
 from comity.domain.workflow import Status, allowed_next
-from comity.services import data_protection, exchange
+from comity.services import data_protection, exchange, practice
 from comity.services import requests as service
 from comity.services.ports import RequestQuery
 from comity.web.api.schemas import (
@@ -333,6 +334,7 @@ def _full(ctx: Context, view: service.RequestView) -> RequestOut:
         acknowledged_at=request.acknowledged_at,
         acknowledged_by=request.acknowledged_by,
         seconds_to_acknowledge=_seconds_to_acknowledge(view),
+        **_first_answer(ctx, view),
         original=_original(view),
         timeline=timeline_of(view),
         findings=[FindingOut.of(finding) for finding in view.findings],
@@ -354,6 +356,20 @@ def _seconds_to_acknowledge(view: service.RequestView) -> int | None:
     if request.side is not Side.REQUESTED or request.acknowledged_at is None:
         return None
     return int((request.acknowledged_at - request.created_at).total_seconds())
+
+
+def _first_answer(ctx: Context, view: service.RequestView) -> dict[str, Any]:
+    """When this State first answered a request it received, after acknowledging it, and
+    how many seconds after the acknowledgement (both None until then)."""
+    request = view.request
+    if request.side is not Side.REQUESTED or request.acknowledged_at is None:
+        return {"first_answer_at": None, "seconds_to_first_answer": None}
+    timing = emergency_clock(request, practice.records(ctx, [request.id]).get(request.id))
+    waited = timing.to_answer
+    return {
+        "first_answer_at": timing.answered_at,
+        "seconds_to_first_answer": None if waited is None else int(waited.total_seconds()),
+    }
 
 
 def _original(view: service.RequestView) -> OriginalOut | None:

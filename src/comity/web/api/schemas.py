@@ -312,6 +312,11 @@ class RequestOut(RequestSummary):
     acknowledged_at: datetime | None
     acknowledged_by: str | None
     seconds_to_acknowledge: int | None
+    first_answer_at: datetime | None = Field(
+        default=None,
+        description="This State's first step about a received request after acknowledging it",
+    )
+    seconds_to_first_answer: int | None = None
     original: OriginalOut | None
     timeline: list[TimelineItem]
     # The legal engine's findings on the request as it stands (pre-assessed grounds on the

@@ -26,9 +26,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from comity.domain.catalogue import FieldSpec, RequestType
 from comity.domain.deadlines import Deadline
 from comity.domain.directory import VIA_24_7
+from comity.domain.emergency_clock import emergency_clock
 from comity.domain.errors import DomainError, NotFoundError, PermissionDeniedError
 from comity.domain.values import Channel, Role, Urgency
-from comity.services import escalation, exchange, inbox, node, users
+from comity.services import escalation, exchange, inbox, node, practice, users
 from comity.services.context import ServiceContext
 from comity.services.requests import RequestView
 from comity.web.errors import status_for
@@ -66,6 +67,8 @@ class Card:
     elapsed: str
     took: str = ""
     acknowledged_by: str = ""
+    # The time from the acknowledgement to this State's first answer ("" while none).
+    answered: str = ""
     # When it was escalated (not acknowledged within its target), in the point's time zone.
     escalated_at: datetime | None = None
 
@@ -128,6 +131,9 @@ def queue(ctx: ServiceContext, officer: Officer, now: datetime) -> list[Card]:
     names = _names(ctx, officer) if any(not i.waiting_acknowledgement for i in items) else {}
     escalated = escalation.escalations(ctx, [item.view.request.id for item in items])
     zone = _zone(ctx, officer) if escalated else ZoneInfo("UTC")
+    records = practice.records(
+        ctx, [item.view.request.id for item in items if not item.waiting_acknowledgement]
+    )
     cards: list[Card] = []
     for item in items:
         request = item.view.request
@@ -137,9 +143,12 @@ def queue(ctx: ServiceContext, officer: Officer, now: datetime) -> list[Card]:
         if rtype is not None:
             facts = given(rtype, request.fields, FACT_FIELDS)
             sought = given(rtype, request.fields, SOUGHT_FIELDS)
-        took = ""
-        if request.acknowledged_at is not None:
-            took = clock((request.acknowledged_at - request.created_at).total_seconds())
+        took = answered = ""
+        timing = emergency_clock(request, records.get(request.id))
+        if timing.to_acknowledge is not None:
+            took = clock(timing.to_acknowledge.total_seconds())
+        if timing.to_answer is not None:
+            answered = clock(timing.to_answer.total_seconds())
         cards.append(
             Card(
                 view=item.view,
@@ -150,6 +159,7 @@ def queue(ctx: ServiceContext, officer: Officer, now: datetime) -> list[Card]:
                 sought=tuple(sought),
                 elapsed=clock((now - request.created_at).total_seconds()),
                 took=took,
+                answered=answered,
                 acknowledged_by=names.get(request.acknowledged_by or "", ""),
                 escalated_at=(
                     escalated[request.id].astimezone(zone) if request.id in escalated else None
