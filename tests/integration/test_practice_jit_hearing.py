@@ -223,7 +223,7 @@ def test_a_hearing_across_time_zones_ends_with_minutes_signed_by_both(
     for view in walk.views():
         assert [a.code for a in view.clock.alarms] == ["video_hearing.not_held"]
     assert walk.sweep() == 0  # the clock warns; it takes no step
-    walk.xb_step("hold", held_at=hearing.isoformat())
+    walk.xb_step("conduct", held_at=hearing.isoformat())
     walk.xb_step("record_minutes", minutes_sha256=MINUTES_SHA256,
                  persons_present="Judge of XB; witness; interpreter",
                  oaths="Witness sworn under XB law")  # fmt: skip
@@ -232,7 +232,7 @@ def test_a_hearing_across_time_zones_ends_with_minutes_signed_by_both(
     done = walk.xa_step("countersign_minutes", minutes_sha256=MINUTES_SHA256)
     assert done.record.state == "completed" and done.clock.deadlines == ()
     assert walk.same_on_both("completed") == [
-        "accept", "schedule", "hold", "record_minutes", "countersign_minutes",
+        "accept", "schedule", "conduct", "record_minutes", "countersign_minutes",
     ]  # fmt: skip
     on_xa, on_xb = walk.views()
     assert vh.minutes_digest(on_xa.record) == vh.minutes_digest(on_xb.record) == MINUTES_SHA256

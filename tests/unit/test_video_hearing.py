@@ -184,16 +184,16 @@ def test_consent_is_needed_for_suspects_and_telephone_hearings_before_holding() 
     assert vh.consent_needed(accepted(medium="telephone"))
     record = scheduled(hearing_role="suspect")
     with pytest.raises(IllegalTransitionError, match="must consent"):
-        step(record, "hold", RQD, HEARING, held_at=HEARING.isoformat())
+        step(record, "conduct", RQD, HEARING, held_at=HEARING.isoformat())
     refused = step(record, "record_consent", RQD, HEARING - DAY, consent_given=False,
                    consented_at=(HEARING - DAY).isoformat())  # fmt: skip
     assert refused.state == vh.SCHEDULED and not vh.consent_recorded(refused)
     with pytest.raises(IllegalTransitionError):
-        step(refused, "hold", RQD, HEARING, held_at=HEARING.isoformat())
+        step(refused, "conduct", RQD, HEARING, held_at=HEARING.isoformat())
     given_ = step(refused, "record_consent", RQD, HEARING - HOUR, consent_given=True,
                   consented_at=(HEARING - HOUR).isoformat(), verified_by="Judge XB")  # fmt: skip
     assert vh.consent_recorded(given_)
-    assert step(given_, "hold", RQD, HEARING, held_at=HEARING.isoformat()).state == vh.HELD
+    assert step(given_, "conduct", RQD, HEARING, held_at=HEARING.isoformat()).state == vh.CONDUCTED
     with pytest.raises(PermissionDeniedError):
         step(given_, "record_consent", REQ, HEARING, consent_given=True,
              consented_at=HEARING.isoformat())  # fmt: skip
@@ -202,7 +202,7 @@ def test_consent_is_needed_for_suspects_and_telephone_hearings_before_holding() 
 def test_the_minutes_are_recorded_by_the_requested_state_and_countersigned_on_the_same_digest() -> (
     None
 ):
-    held = step(scheduled(), "hold", RQD, HEARING + HOUR, held_at=HEARING.isoformat())
+    held = step(scheduled(), "conduct", RQD, HEARING + HOUR, held_at=HEARING.isoformat())
     assert vh.minutes_digest(held) is None
     minutes: dict[str, Value] = {"persons_present": "Judge XB; witness; interpreter",
                                  "oaths": "Witness sworn under XB law"}  # fmt: skip
@@ -221,7 +221,7 @@ def test_the_minutes_are_recorded_by_the_requested_state_and_countersigned_on_th
         step(recorded, "countersign_minutes", RQD, HEARING + DAY, minutes_sha256=DIGEST)
     # The requesting State may ask for corrected minutes instead; the new digest counts.
     corrected = step(recorded, "request_correction", REQ, HEARING + DAY, reason="Name misspelt")
-    assert corrected.state == vh.HELD
+    assert corrected.state == vh.CONDUCTED
     corrected = step(corrected, "record_minutes", RQD, HEARING + DAY, minutes_sha256="1" * 64,
                      **minutes)  # fmt: skip
     with pytest.raises(InvalidFieldsError):
@@ -229,7 +229,7 @@ def test_the_minutes_are_recorded_by_the_requested_state_and_countersigned_on_th
     done = step(corrected, "countersign_minutes", REQ, HEARING + 2 * DAY, minutes_sha256="1" * 64)
     assert done.state == vh.COMPLETED and LC.is_final(vh.COMPLETED)
     with pytest.raises(IllegalTransitionError):
-        vh.FORM.take(done, "hold", side=RQD, actor_id="x", at=HEARING + 3 * DAY,
+        vh.FORM.take(done, "conduct", side=RQD, actor_id="x", at=HEARING + 3 * DAY,
                      values={"held_at": HEARING.isoformat()})  # fmt: skip
 
 
@@ -263,7 +263,7 @@ def test_the_clock_reminds_before_the_hearing_and_warns_when_it_was_not_held() -
     assert [(a.code, a.level, a.due_at) for a in late.alarms] == [
         ("video_hearing.not_held", "warning", HEARING)
     ]
-    held = step(record, "hold", RQD, HEARING + HOUR, held_at=HEARING.isoformat())
+    held = step(record, "conduct", RQD, HEARING + HOUR, held_at=HEARING.isoformat())
     assert vh.FORM.read_clock(held, facts(HEARING + HOUR)) == vh.FORM.read_clock(
         accepted(), facts(HEARING)
     )
@@ -274,14 +274,14 @@ LEGAL = {
     vh.ACCEPTED: {"schedule", "record_consent", "withdraw"},
     vh.REFUSED: set(),
     vh.WITHDRAWN: set(),
-    vh.SCHEDULED: {"reschedule", "record_consent", "hold", "withdraw"},
-    vh.HELD: {"record_minutes"},
+    vh.SCHEDULED: {"reschedule", "record_consent", "conduct", "withdraw"},
+    vh.CONDUCTED: {"record_minutes"},
     vh.MINUTES_RECORDED: {"request_correction", "countersign_minutes"},
     vh.COMPLETED: set(),
 }
 SIDES = {
     "accept": RQD, "refuse": RQD, "withdraw": REQ, "schedule": RQD, "reschedule": RQD,
-    "record_consent": RQD, "hold": RQD, "record_minutes": RQD, "request_correction": REQ,
+    "record_consent": RQD, "conduct": RQD, "record_minutes": RQD, "request_correction": REQ,
     "countersign_minutes": REQ,
 }  # fmt: skip
 VALUES: dict[str, dict[str, Value]] = {
@@ -292,7 +292,7 @@ VALUES: dict[str, dict[str, Value]] = {
                  "requested_time_zone": TOKYO},
     "reschedule": {"scheduled_at": HEARING.isoformat(), "reason": "r"},
     "record_consent": {"consent_given": True, "consented_at": HEARING.isoformat()},
-    "hold": {"held_at": HEARING.isoformat()},
+    "conduct": {"held_at": HEARING.isoformat()},
     "record_minutes": {"minutes_sha256": DIGEST, "persons_present": "p", "oaths": "o"},
     "request_correction": {"reason": "r"},
     "countersign_minutes": {"minutes_sha256": DIGEST},

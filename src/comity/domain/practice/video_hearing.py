@@ -17,7 +17,7 @@ The requested State summons the person and notifies the time and venue (ECMA2P 9
 time zones; ``hearing_times`` gives the local time on each side and warns when it falls outside
 08:00-18:00 there. A suspect or accused person is heard only with their consent (ECMA2P 9(8)),
 and a witness or expert by telephone only if they agree (10(2)); the requested State records
-that consent before the hearing (``guard`` refuses ``hold`` without it). After the hearing the
+that consent before the hearing (``guard`` refuses ``conduct`` without it). After the hearing the
 requested State draws up the minutes (date, place, identities of those present, oaths,
 technical conditions: ECMA2P 9(6) [V]) and records the SHA-256 digest of the document; the
 requesting State countersigns the same digest (a different digest is refused; it may ask for a
@@ -67,7 +67,7 @@ ACCEPTED = "accepted"
 REFUSED = "refused"
 WITHDRAWN = "withdrawn"
 SCHEDULED = "scheduled"
-HELD = "held"
+CONDUCTED = "conducted"
 MINUTES_RECORDED = "minutes_recorded"
 COMPLETED = "completed"
 
@@ -90,7 +90,16 @@ _TIMES = ("scheduled_at", "requesting_time_zone", "requested_time_zone")
 
 VIDEO_HEARING = LifeCycle(
     code="video_hearing",
-    states=(REQUESTED, ACCEPTED, REFUSED, WITHDRAWN, SCHEDULED, HELD, MINUTES_RECORDED, COMPLETED),
+    states=(
+        REQUESTED,
+        ACCEPTED,
+        REFUSED,
+        WITHDRAWN,
+        SCHEDULED,
+        CONDUCTED,
+        MINUTES_RECORDED,
+        COMPLETED,
+    ),
     initial=REQUESTED,
     steps=(
         # The requested State agrees; the requesting State provides the equipment only when
@@ -172,9 +181,9 @@ VIDEO_HEARING = LifeCycle(
             basis=("ECMA2P 9(8)", "ECMA2P 10(2)", "ECMA2P 10(3)", "2AP 11"),
         ),
         StepRule(
-            "hold",
+            "conduct",
             frozenset({SCHEDULED}),
-            HELD,
+            CONDUCTED,
             StepSide.REQUESTED,
             values=(ValueRule("held_at", ValueKind.INSTANT),),
             basis=("ECMA2P 9(5)",),
@@ -183,7 +192,7 @@ VIDEO_HEARING = LifeCycle(
         # conditions (ECMA2P 9(6)); the document itself is identified by its digest.
         StepRule(
             "record_minutes",
-            frozenset({HELD}),
+            frozenset({CONDUCTED}),
             MINUTES_RECORDED,
             StepSide.REQUESTED,
             values=(
@@ -198,7 +207,7 @@ VIDEO_HEARING = LifeCycle(
         StepRule(
             "request_correction",
             frozenset({MINUTES_RECORDED}),
-            HELD,
+            CONDUCTED,
             StepSide.REQUESTING,
             reasoned=True,
             basis=("ECMA2P 9(6)",),
@@ -323,7 +332,7 @@ def guard(
         for name in _TIMES[1:]:
             if isinstance(given.get(name), str) and zone(str(given[name])) is None:
                 issues.append(_issue(name, "an IANA time zone such as Europe/Paris"))
-    elif step_code == "hold" and consent_needed(record) and not consent_recorded(record):
+    elif step_code == "conduct" and consent_needed(record) and not consent_recorded(record):
         raise IllegalTransitionError(
             "the person must consent before the hearing (ECMA2P 9(8), 10(2)): record it first"
         )
