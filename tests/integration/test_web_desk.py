@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from starlette.testclient import TestClient
 
-from comity.services import exchange, requests
+from comity.services import exchange, practice, requests
 from comity.services.demo import example_preservation_fields
 from comity.web.app import create_app
-from tests.federation_harness import FedNode
+from tests.federation_harness import PASSWORD, FedNode
 from tests.integration.test_federation import approved, relay, the_copy
 from tests.web_pages import csrf_of, sign_in
 
@@ -91,6 +91,23 @@ def test_an_emergency_is_on_the_desk_with_its_clock_and_is_acknowledged(
         )
         assert again.status_code == 409 and "already acknowledged" in again.text
         assert the_copy(xb, request_id).acknowledged_at == copy.acknowledged_at
+
+        # The clock runs on to the first answer: the duty officer orders the preservation.
+        assert "No answer sent yet." in after.text
+        practice.take_step(
+            xb.ctx, actor=xb.people["duty"], request_id=copy_id, step_code="order",
+            values={"provider": "Example Hosting Ltd", "order_ref": "PO-1"},
+        )  # fmt: skip
+        answered = browser.get("/desk").text
+        assert "First answer after" in answered and "No answer sent yet." not in answered
+    with TestClient(create_app(xb.container)) as http:
+        token = http.post(
+            "/api/v1/auth/token", json={"username": "duty", "password": PASSWORD}
+        ).json()["access_token"]
+        seen = http.get(
+            f"/api/v1/requests/{copy_id}", headers={"Authorization": f"Bearer {token}"}
+        ).json()
+    assert seen["first_answer_at"] is not None and seen["seconds_to_first_answer"] >= 0
 
     relay(xb)
     mine = requests.get(xa.ctx, actor=xa.people["drafter"], request_id=request_id).request
