@@ -173,14 +173,14 @@ def test_a_sentenced_person_is_transferred(nodes: dict[str, FedNode]) -> None:
         walk.xb_step("agree_requested", agreement_ref="XB-1")
     walk.clock.offset = 8 * DAY
     walk.xb_step("verify_consent", verified_at=walk.clock.now().isoformat(), consul="Consul")
-    assert walk.sweep() == 1
+    assert walk.sweep() == 0  # the gate was taken with the step that made it due
     assert walk.same_on_both("agreeing")[-1] == "conditions_met"
 
     walk.xb_step("set_enforcement", enforcement_mode="continue")
     walk.xb_step("agree_requested", agreement_ref="XB-MOJ-2026-19")
     assert walk.sweep() == 0  # XA has not agreed yet
     walk.xa_step("agree_requesting", agreement_ref="XA-MOJ-2026-77")
-    assert walk.sweep() == 1
+    assert walk.sweep() == 0  # the gate was taken with the step that made it due
     assert walk.same_on_both("agreed")[-1] == "agreed"
 
     handover = walk.clock.now() + 20 * DAY
@@ -213,11 +213,11 @@ def test_too_little_left_stops_the_agreement_until_the_states_agree_an_exception
         "receive", received_at=received_at.isoformat(),
         sentence_end=(received_at + 90 * DAY).isoformat(), consular_verification=False,
     )  # fmt: skip
-    assert walk.sweep() == 1
+    assert walk.sweep() == 0  # the gate was taken with the step that made it due
     assert walk.same_on_both("ineligible") == ["receive", "ineligible"]
     walk.xa_step("agree_exception", exception_ref="XA-MOJ-EX-1")
     walk.xa_step("record_consent", given_at=received_at.isoformat(), by="legal_representative")
-    assert walk.sweep() == 1
+    assert walk.sweep() == 0  # the gate was taken with the step that made it due
     assert walk.same_on_both("agreeing")[-1] == "conditions_met"
     walk.xb_step("refuse", reason="The administering court cannot adapt the sentence.")
     assert walk.same_on_both("refused")[-1] == "refuse"

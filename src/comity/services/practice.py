@@ -109,7 +109,9 @@ def take_step(
             at=now,
             values=values,
         )
-        _keep(ctx, uow, request, lifecycle, record, record.steps[-1:], now)
+        taken = record.steps[-1]
+        record, due = _clock_steps(ctx, uow, request, record, now)
+        _keep(ctx, uow, request, lifecycle, record, (taken, *due), now)
         uow.commit()
         return _view(ctx, request, lifecycle, record)
 
@@ -144,7 +146,9 @@ def apply_remote(
         at=step.at,
         values=dict(step.values),
     )
-    _keep(ctx, uow, request, lifecycle, record, (), ctx.clock.now())
+    now = ctx.clock.now()
+    record, due = _clock_steps(ctx, uow, request, record, now)
+    _keep(ctx, uow, request, lifecycle, record, due, now)
 
 
 def sweep(ctx: ServiceContext) -> int:
@@ -162,34 +166,50 @@ def _advance(ctx: ServiceContext, request_id: str, now: datetime) -> int:
         record = uow.practice.get(request_id)
         if request is None or record is None:
             return 0
-        lifecycle = LIFE_CYCLES[record.lifecycle]
-        if CLOCK_SIDE.get(lifecycle.code) != StepSide(str(request.side)):
-            return 0
-        pending, done = _follow_up(uow, request)
-        profile = ctx.catalogue.profile(request.profile)
-        facts = ClockFacts(
-            now=now,
-            durations=profile.durations,
-            reminders=profile.reminders,
-            follow_up_pending=pending,
-            follow_up_done=done,
-        )
-        steps = due_steps(record, facts)
-        for step in steps:
-            record = take(
-                record,
-                lifecycle,
-                step.code,
-                side=StepSide.SYSTEM,
-                actor_id=SYSTEM_ACTOR,
-                at=step.at,
-                values=dict(step.values),
-            )
+        record, steps = _clock_steps(ctx, uow, request, record, now)
         if not steps:
             return 0
-        _keep(ctx, uow, request, lifecycle, record, tuple(steps), now)
+        _keep(ctx, uow, request, LIFE_CYCLES[record.lifecycle], record, steps, now)
         uow.commit()
         return len(steps)
+
+
+def _clock_steps(
+    ctx: ServiceContext,
+    uow: UnitOfWork,
+    request: CooperationRequest,
+    record: PracticeRecord,
+    now: datetime,
+) -> tuple[PracticeRecord, tuple[Step, ...]]:
+    """The record after the clock-driven steps due at ``now``, and those steps, if this node
+    runs the life cycle's clock (none otherwise). Called by the sweep, and right after every
+    step taken or received, so that a step that makes another due (a consent that opens the
+    agreement, a follow-up that holds a preservation) is followed by it in the same commit
+    rather than at the next pass of the clock."""
+    lifecycle = LIFE_CYCLES[record.lifecycle]
+    if CLOCK_SIDE.get(lifecycle.code) != StepSide(str(request.side)):
+        return record, ()
+    pending, done = _follow_up(uow, request)
+    profile = ctx.catalogue.profile(request.profile)
+    facts = ClockFacts(
+        now=now,
+        durations=profile.durations,
+        reminders=profile.reminders,
+        follow_up_pending=pending,
+        follow_up_done=done,
+    )
+    steps = tuple(due_steps(record, facts))
+    for step in steps:
+        record = take(
+            record,
+            lifecycle,
+            step.code,
+            side=StepSide.SYSTEM,
+            actor_id=SYSTEM_ACTOR,
+            at=step.at,
+            values=dict(step.values),
+        )
+    return record, steps
 
 
 def _follow_up(uow: UnitOfWork, request: CooperationRequest) -> tuple[bool, bool]:

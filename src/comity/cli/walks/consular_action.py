@@ -48,7 +48,7 @@ WALK = Walk(
     moves=(
         Move(REQUESTING, "open", "XA opens the action: the addressee is an XA national.",
              {"addressee_nationality": REQUESTING, "requesting_state": REQUESTING,
-              "host_notice_required": True}, officer="drafter", expect="opened"),
+              "host_notice_required": True}, officer="drafter"),
         Move(REQUESTING, "require_notice", "XA's clock: the profile requires notice to XB.",
              clock=True, expect="notice_due"),
         Move(REQUESTING, "notify_host", "XA informs XB of the service at its consulate.",
