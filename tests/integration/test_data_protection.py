@@ -18,9 +18,12 @@ from comity.cli.main import app as cli
 from comity.config import Settings
 from comity.domain.commands import AddUser, CreateDraft, MoveRequest
 from comity.domain.errors import OnwardTransferDeniedError
+from comity.domain.practice.lifecycle import StepSide, begin, take
+from comity.domain.practice.preservation import PRESERVATION
 from comity.domain.values import Role
 from comity.domain.workflow import Status
 from comity.services import data_protection, exchange, requests, users
+from comity.services.asset_statement_ports import StoredStatement
 from comity.services.demo import example_mla_fields
 from comity.store.tables import audit_leaf, cooperation_request, data_access
 from tests.federation_harness import FedNode
@@ -278,6 +281,33 @@ def test_at_the_retention_date_the_data_are_refused_then_erased(seeded: Node) ->
     assert len(audited(seeded, "request:data:erased", request_id)) == 1
     outcomes = [(a["outcome"], a["code"]) for a in register(seeded, request_id)]
     assert outcomes == [("denied", "RETENTION_EXPIRED")] * 2
+
+
+def test_practice_steps_and_asset_statements_are_erased_with_the_request(seeded: Node) -> None:
+    request_id = draft(seeded)["id"]
+    ctx = seeded.container.services
+    start = datetime.now(UTC)
+    ordered = take(
+        begin(PRESERVATION), PRESERVATION, "order", side=StepSide.REQUESTED, actor_id="duty",
+        at=start, values={"provider": "Example Hosting Ltd", "order_ref": "PO-1"},
+    )  # fmt: skip
+    statement = StoredStatement(
+        id="st-1", request_id=request_id, issued_at=start, issuer_state="XA", sha256="0" * 64,
+        token="t", statement={"claimants": ["Jane Example"]},
+    )  # fmt: skip
+    with ctx.uow() as uow:
+        uow.practice.save(request_id, ordered, final=False, at=start)
+        uow.asset_statements.add(statement)
+        uow.commit()
+    seeded.container.services = replace(ctx, clock=LaterClock(RETENTION + timedelta(days=1)))
+    assert data_protection.sweep(seeded.container.services) == 1
+    with ctx.uow() as uow:
+        kept = uow.practice.get(request_id)
+        assert uow.asset_statements.for_request(request_id) == []
+        assert uow.practice.open_records(["preservation"], 10) == []
+    # Which step was taken, by whom and when stays (the audit trail refers to it); what it
+    # recorded does not.
+    assert kept is not None and [(s.code, s.values) for s in kept.steps] == [("order", ())]
 
 
 def test_the_cli_sweeps(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -38,3 +38,7 @@ class AssetStatementRepository(Protocol):
     def by_digest(self, request_id: str, sha256: str) -> StoredStatement | None:
         """The request's statement with that digest, if it holds one."""
         ...
+
+    def erase_for(self, request_id: str) -> int:
+        """Delete the request's statements (they name claimants and amounts); how many."""
+        ...

@@ -244,8 +244,11 @@ def _erase(ctx: ServiceContext, request_id: str, now: datetime) -> bool:
         uow.deletions.add(DeletionRecord(request.id, now, digest, record, signed))
         uow.deadlines.replace_for(request.id, ())
         uow.requests.save(request)
-        # Signed originals render the request's data: they go with it.
+        # Signed originals render the request's data, and the practice steps and asset
+        # statements record some of it (names, references, claimants): they go with it.
         uow.originals.erase_for(request.id)
+        uow.practice.erase_values(request.id, now)
+        uow.asset_statements.erase_for(request.id)
         packages = _erase_evidence(ctx, uow, request.id, now)
         uow.commit()
     if packages:

@@ -23,3 +23,9 @@ class PracticeRepository(Protocol):
     def open_records(self, lifecycles: Sequence[str], limit: int) -> Sequence[str]:
         """Ids of requests whose record in one of ``lifecycles`` is not final."""
         ...
+
+    def erase_values(self, request_id: str, at: datetime) -> int:
+        """Erase what the request's steps recorded (names, references, texts), keeping which
+        step was taken, by which side and when, and close the record so that no clock runs
+        on it; how many steps were emptied."""
+        ...

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -53,6 +53,12 @@ class SQLAssetStatementRepository:
             )
         ).one_or_none()
         return None if row is None else _statement(row)
+
+    def erase_for(self, request_id: str) -> int:
+        done = self._session.execute(
+            delete(asset_statement).where(asset_statement.c.request_id == request_id)
+        )
+        return int(done.rowcount)  # type: ignore[attr-defined]
 
 
 def _statement(row: Any) -> StoredStatement:

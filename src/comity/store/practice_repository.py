@@ -74,3 +74,22 @@ class SQLPracticeRepository:
                 .limit(limit)
             )
         )
+
+    def erase_values(self, request_id: str, at: datetime) -> int:
+        rows = self._session.execute(
+            select(practice_step.c.seq, practice_step.c.step).where(
+                practice_step.c.request_id == request_id
+            )
+        ).all()
+        for row in rows:
+            self._session.execute(
+                update(practice_step)
+                .where(practice_step.c.request_id == request_id, practice_step.c.seq == row.seq)
+                .values(step={**row.step, "values": {}})
+            )
+        self._session.execute(
+            update(practice_record)
+            .where(practice_record.c.request_id == request_id)
+            .values(final=True, updated_at=at)
+        )
+        return len(rows)
