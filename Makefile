@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 # Node i of the demo network serves officers on BASE_PORT+i and other nodes on BASE_PORT+100+i.
 BASE_PORT ?= 8401
 
-.PHONY: run scenario test check lint bench clean venv catalogues
+.PHONY: run scenario scenario-all test check lint bench clean venv catalogues
 
 venv: $(STAMP)
 
@@ -28,6 +28,10 @@ run: venv
 ## In another terminal while `make run` runs: an MLA and an emergency preservation XA -> XB.
 scenario: venv
 	$(BIN)/comity demo scenario --dir $(DEMO_DIR)
+
+## The scenario, then every practice life cycle walked to its end (moves the demo clock forward).
+scenario-all: venv
+	$(BIN)/comity demo scenario --all --dir $(DEMO_DIR)
 
 ## Run the whole test suite with coverage gates (90 % overall, 100 % on the domain).
 test: venv
