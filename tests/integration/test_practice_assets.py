@@ -7,8 +7,6 @@ step is mirrored on the other State's copy through signed messages and audited o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -18,92 +16,20 @@ from comity.cli.walks.confiscation import example_confiscation_fields
 from comity.cli.walks.freezing import example_freezing_fields
 from comity.domain.commands import MoveRequest
 from comity.domain.errors import IllegalTransitionError, PermissionDeniedError
-from comity.domain.practice.lifecycle import Value
 from comity.domain.workflow import Status
-from comity.services import asset_statements, exchange, practice, requests
-from comity.services.practice import PracticeView
-from tests.federation_harness import FedNode, sign_and_install
-from tests.integration.test_federation import approved, relay, the_copy
-from tests.integration.test_practice import MovableClock
+from comity.services import asset_statements, practice, requests
+from tests.federation_harness import FedNode
+from tests.integration.test_federation import relay
+from tests.practice_pair import StatePair
 from tests.unit.test_asset_input import ISSUE_EXAMPLE
 
 DAY = timedelta(days=1)
 
 
-class Pair:
-    """XA (requesting, officer ``drafter``) and XB (requested, officer ``executor``) on one
-    request sent from XA, with one movable clock for both."""
-
-    def __init__(self, nodes: dict[str, FedNode], type_code: str, fields: Mapping[str, object]):
-        self.nodes = nodes
-        self.xa, self.xb = nodes["XA"], nodes["XB"]
-        self.clock = MovableClock()
-        for each in (self.xa, self.xb):
-            each.container.services = replace(each.ctx, clock=self.clock)
-        self.xa_id = approved(self.xa, type_code=type_code, **fields)
-        exchange.send(self.xa.ctx, actor=self.xa.people["approver"], request_id=self.xa_id)
-        relay(self.xa)
-        self.xb_id = the_copy(self.xb, self.xa_id).id
-        self.directory_sequence = 1
-
-    def xa_step(self, code: str, **values: Value) -> PracticeView:
-        view = practice.take_step(
-            self.xa.ctx, actor=self.xa.people["drafter"], request_id=self.xa_id,
-            step_code=code, values=values,
-        )  # fmt: skip
-        relay(self.xa)
-        return view
-
-    def xb_step(self, code: str, **values: Value) -> PracticeView:
-        view = practice.take_step(
-            self.xb.ctx, actor=self.xb.people["executor"], request_id=self.xb_id,
-            step_code=code, values=values,
-        )  # fmt: skip
-        relay(self.xb)
-        return view
-
-    def advance(self, delta: timedelta) -> None:
-        """Time passes for both States; the operator keeps the directory valid meanwhile (a
-        stale one would hold every message)."""
-        self.clock.offset += delta
-        self.directory_sequence += 1
-        now = self.clock.now()
-        root = self.xa.settings.data_dir.parent
-        states = {state: n.settings for state, n in self.nodes.items()}
-        sign_and_install(
-            root, states, sequence=self.directory_sequence, issued_at=now - DAY,
-            next_update=now + 30 * DAY,
-        )  # fmt: skip
-
-    def views(self) -> tuple[PracticeView, PracticeView]:
-        return (
-            practice.view(self.xa.ctx, actor=self.xa.people["drafter"], request_id=self.xa_id),
-            practice.view(self.xb.ctx, actor=self.xb.people["executor"], request_id=self.xb_id),
-        )
-
-    def same_on_both(self, state: str) -> list[str]:
-        """Both copies are in ``state`` with the same steps; the step codes."""
-        on_xa, on_xb = self.views()
-        assert on_xa.record.state == on_xb.record.state == state
-
-        # The same steps, sides, instants and values; the actor is the other State's on a copy.
-        def seen(view: PracticeView) -> list[tuple[object, ...]]:
-            return [(s.code, s.side, s.at, s.values) for s in view.record.steps]
-
-        assert seen(on_xa) == seen(on_xb)
-        return [step.code for step in on_xa.record.steps]
-
-    def audited(self, count: int) -> None:
-        for node, rid in ((self.xa, self.xa_id), (self.xb, self.xb_id)):
-            with node.ctx.uow() as uow:
-                tags = [leaf.tag for leaf in uow.ledger.leaves_of_request(rid)]
-            assert tags.count("request:practice:stepped") == count, node.state
-
-
 def test_a_freezing_is_reviewed_and_lifted_after_the_comment_window(
     nodes: dict[str, FedNode],
 ) -> None:
-    pair = Pair(nodes, "freezing", example_freezing_fields("XA"))
+    pair = StatePair(nodes, "freezing", example_freezing_fields("XA"))
     ordered_at = pair.clock.now().replace(microsecond=0)
     ordered = pair.xb_step(
         "order", order_ref="XB-FRZ-77", measure="freeze",
@@ -160,7 +86,7 @@ def test_a_freezing_is_reviewed_and_lifted_after_the_comment_window(
 def test_a_foreign_confiscation_order_is_given_effect_and_executed(
     nodes: dict[str, FedNode],
 ) -> None:
-    pair = Pair(nodes, "confiscation", example_confiscation_fields("XA"))
+    pair = StatePair(nodes, "confiscation", example_confiscation_fields("XA"))
     now = pair.clock.now().isoformat()
     pair.xb_step(
         "give_effect", foreign_order_ref="CC-2026-2231", decision_ref="XB-EXEQ-2026-4",
@@ -178,7 +104,7 @@ def test_a_foreign_confiscation_order_is_given_effect_and_executed(
 def test_assets_are_returned_on_the_signed_statement_and_acknowledged(
     nodes: dict[str, FedNode],
 ) -> None:
-    pair = Pair(nodes, "asset_return", example_asset_return_fields("XA"))
+    pair = StatePair(nodes, "asset_return", example_asset_return_fields("XA"))
     for to in (Status.REGISTERED, Status.UNDER_ASSESSMENT, Status.ACCEPTED):
         requests.process(
             pair.xb.ctx, actor=pair.xb.people["executor"],

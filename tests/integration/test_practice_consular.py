@@ -13,17 +13,17 @@ from comity.domain.errors import IllegalTransitionError, PermissionDeniedError
 from comity.services import practice
 from tests.federation_harness import FedNode
 from tests.integration.test_federation import relay
-from tests.integration.test_practice_assets import Pair
+from tests.practice_pair import StatePair
 
 
-def _sweep_xa(pair: Pair) -> int:
+def _sweep_xa(pair: StatePair) -> int:
     taken = practice.sweep(pair.xa.ctx)
     relay(pair.xa)
     return taken
 
 
 def test_a_consular_service_on_an_own_national_is_completed(nodes: dict[str, FedNode]) -> None:
-    pair = Pair(nodes, "consular_action", example_consular_action_fields("XA"))
+    pair = StatePair(nodes, "consular_action", example_consular_action_fields("XA"))
     now = pair.clock.now().isoformat()
     pair.xa_step("open", addressee_nationality="XA", requesting_state="XA",
                  host_notice_required=True)  # fmt: skip
@@ -48,7 +48,7 @@ def test_a_consular_service_on_an_own_national_is_completed(nodes: dict[str, Fed
 
 
 def test_an_action_towards_another_states_national_is_refused(nodes: dict[str, FedNode]) -> None:
-    pair = Pair(nodes, "consular_action", example_consular_action_fields("XA"))
+    pair = StatePair(nodes, "consular_action", example_consular_action_fields("XA"))
     pair.xa_step("open", addressee_nationality="XB", requesting_state="XA",
                  host_notice_required=False)  # fmt: skip
     assert _sweep_xa(pair) == 0  # taken with the step that made it due

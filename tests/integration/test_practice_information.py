@@ -6,8 +6,6 @@ and the technical advice's 24-hour answer clock driven by a moved clock."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -17,77 +15,13 @@ from comity.cli.walks.spontaneous_information import example_spontaneous_informa
 from comity.cli.walks.technical_advice import example_technical_advice_fields
 from comity.domain.errors import IllegalTransitionError, PermissionDeniedError
 from comity.domain.practice import spontaneous
-from comity.domain.practice.lifecycle import Value
 from comity.domain.values import Channel
-from comity.services import exchange, practice, requests
-from comity.services.practice import PracticeView
+from comity.services import practice, requests
 from tests.federation_harness import FedNode
-from tests.integration.test_federation import approved, relay, the_copy
-from tests.integration.test_practice import MovableClock
+from tests.integration.test_federation import the_copy
+from tests.practice_pair import StatePair
 
 HOUR = timedelta(hours=1)
-
-
-class Walker:
-    """XA (requesting, officer ``drafter``) and XB (requested, ``officer``) on one request,
-    with one clock for both."""
-
-    def __init__(
-        self,
-        nodes: dict[str, FedNode],
-        type_code: str,
-        fields: Mapping[str, object],
-        officer: str = "executor",
-    ) -> None:
-        self.xa, self.xb = nodes["XA"], nodes["XB"]
-        self.officer = officer
-        self.clock = MovableClock()
-        for each in (self.xa, self.xb):
-            each.container.services = replace(each.ctx, clock=self.clock)
-        self.xa_id = approved(self.xa, type_code=type_code, **fields)
-        exchange.send(self.xa.ctx, actor=self.xa.people["approver"], request_id=self.xa_id)
-        relay(self.xa)
-        self.xb_id = the_copy(self.xb, self.xa_id).id
-
-    def xa_step(self, code: str, **values: Value) -> PracticeView:
-        view = practice.take_step(
-            self.xa.ctx, actor=self.xa.people["drafter"], request_id=self.xa_id,
-            step_code=code, values=values,
-        )  # fmt: skip
-        relay(self.xa)
-        return view
-
-    def xb_step(self, code: str, **values: Value) -> PracticeView:
-        view = practice.take_step(
-            self.xb.ctx, actor=self.xb.people[self.officer], request_id=self.xb_id,
-            step_code=code, values=values,
-        )  # fmt: skip
-        relay(self.xb)
-        return view
-
-    def views(self) -> tuple[PracticeView, PracticeView]:
-        return (
-            practice.view(self.xa.ctx, actor=self.xa.people["drafter"], request_id=self.xa_id),
-            practice.view(self.xb.ctx, actor=self.xb.people[self.officer], request_id=self.xb_id),
-        )
-
-    def same_on_both(self, state: str) -> list[str]:
-        """Both copies are in ``state`` with the same steps; the step codes."""
-        on_xa, on_xb = self.views()
-        assert on_xa.record.state == on_xb.record.state == state
-
-        # The same steps; the copy names the other State as the actor (``state:XB``).
-        def seen(view: PracticeView) -> list[tuple[object, ...]]:
-            return [(s.code, s.side, s.at, s.values) for s in view.record.steps]
-
-        assert seen(on_xa) == seen(on_xb)
-        return [step.code for step in on_xa.record.steps]
-
-    def audited(self, count: int) -> None:
-        for node, rid in ((self.xa, self.xa_id), (self.xb, self.xb_id)):
-            with node.ctx.uow() as uow:
-                tags = [leaf.tag for leaf in uow.ledger.leaves_of_request(rid)]
-            assert tags.count("request:practice:stepped") == count, node.state
 
 
 def _complete(node: FedNode, request_id: str) -> None:
@@ -100,7 +34,7 @@ def test_spontaneous_information_binds_xb_once_it_accepts_the_conditions(
     nodes: dict[str, FedNode],
 ) -> None:
     fields = example_spontaneous_information_fields("XA")
-    walk = Walker(nodes, "spontaneous_information", fields)
+    walk = StatePair(nodes, "spontaneous_information", fields)
     _complete(walk.xa, walk.xa_id)
     on_xa, on_xb = walk.views()
     assert on_xa.record.state == on_xb.record.state == "offered"
@@ -145,7 +79,7 @@ def test_spontaneous_information_binds_xb_once_it_accepts_the_conditions(
 def test_xa_sends_the_information_anyway_when_xb_cannot_comply(
     nodes: dict[str, FedNode],
 ) -> None:
-    walk = Walker(nodes, "spontaneous_information", example_spontaneous_information_fields("XA"))
+    walk = StatePair(nodes, "spontaneous_information", example_spontaneous_information_fields("XA"))
     walk.xb_step("cannot_comply", reason="Our courts must see every piece of evidence.")
     assert walk.same_on_both("cannot_comply") == ["cannot_comply"]
     walk.xa_step("send_anyway_without_conditions")
@@ -160,7 +94,7 @@ def test_xa_sends_the_information_anyway_when_xb_cannot_comply(
 def test_civil_admin_assistance_is_admitted_executed_and_returned(
     nodes: dict[str, FedNode],
 ) -> None:
-    walk = Walker(nodes, "civil_admin_assistance", example_civil_admin_fields("XA"))
+    walk = StatePair(nodes, "civil_admin_assistance", example_civil_admin_fields("XA"))
     _complete(walk.xa, walk.xa_id)
     with pytest.raises(PermissionDeniedError):
         walk.xa_step(
@@ -189,7 +123,9 @@ def test_civil_admin_assistance_is_admitted_executed_and_returned(
 def test_technical_advice_is_answered_within_24_hours_or_the_clock_warns(
     nodes: dict[str, FedNode],
 ) -> None:
-    walk = Walker(nodes, "technical_advice", example_technical_advice_fields("XA"), "duty")
+    walk = StatePair(
+        nodes, "technical_advice", example_technical_advice_fields("XA"), officer="duty"
+    )
     _complete(walk.xa, walk.xa_id)
     # Sent through the 24/7 network, it reaches XB's point of contact and its duty officer.
     copy = the_copy(walk.xb, walk.xa_id)

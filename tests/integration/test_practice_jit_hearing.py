@@ -7,8 +7,6 @@ and audited on both nodes."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -22,80 +20,19 @@ from comity.domain.errors import (
 )
 from comity.domain.practice import joint_investigation as jit
 from comity.domain.practice import video_hearing as vh
-from comity.domain.practice.lifecycle import Value
-from comity.services import exchange, practice
-from comity.services.practice import PracticeView
+from comity.services import practice
 from tests.federation_harness import FedNode
-from tests.integration.test_federation import approved, relay, the_copy
-from tests.integration.test_practice import MovableClock, _directory_valid_for
+from tests.integration.test_practice import _directory_valid_for
+from tests.practice_pair import StatePair
 
 DAY = timedelta(days=1)
 HOUR = timedelta(hours=1)
 
 
-class Walker:
-    """XA (requesting, officer ``drafter``) and XB (requested, officer ``executor``) on one
-    request, with one clock for both."""
-
-    def __init__(self, nodes: dict[str, FedNode], type_code: str, fields: Mapping[str, object]):
-        self.nodes = nodes
-        self.xa, self.xb = nodes["XA"], nodes["XB"]
-        self.clock = MovableClock()
-        for each in (self.xa, self.xb):
-            each.container.services = replace(each.ctx, clock=self.clock)
-        self.xa_id = approved(self.xa, type_code=type_code, **fields)
-        exchange.send(self.xa.ctx, actor=self.xa.people["approver"], request_id=self.xa_id)
-        relay(self.xa)
-        self.xb_id = the_copy(self.xb, self.xa_id).id
-
-    def xa_step(self, code: str, **values: Value) -> PracticeView:
-        view = practice.take_step(
-            self.xa.ctx, actor=self.xa.people["drafter"], request_id=self.xa_id,
-            step_code=code, values=values,
-        )  # fmt: skip
-        relay(self.xa)
-        return view
-
-    def xb_step(self, code: str, **values: Value) -> PracticeView:
-        view = practice.take_step(
-            self.xb.ctx, actor=self.xb.people["executor"], request_id=self.xb_id,
-            step_code=code, values=values,
-        )  # fmt: skip
-        relay(self.xb)
-        return view
-
-    def sweep(self) -> int:
-        taken = practice.sweep(self.xb.ctx)
-        relay(self.xb)
-        return taken
-
-    def views(self) -> tuple[PracticeView, PracticeView]:
-        return (
-            practice.view(self.xa.ctx, actor=self.xa.people["drafter"], request_id=self.xa_id),
-            practice.view(self.xb.ctx, actor=self.xb.people["executor"], request_id=self.xb_id),
-        )
-
-    def same_on_both(self, state: str) -> list[str]:
-        """Both copies are in ``state`` with the same steps (code, side, instant, values:
-        the actor of a step applied from the other State is that State); the step codes."""
-        on_xa, on_xb = self.views()
-        assert on_xa.record.state == on_xb.record.state == state
-        assert [(s.code, s.side, s.at, s.values) for s in on_xa.record.steps] == [
-            (s.code, s.side, s.at, s.values) for s in on_xb.record.steps
-        ]
-        return [step.code for step in on_xa.record.steps]
-
-    def audited(self, count: int) -> None:
-        for node, rid in ((self.xa, self.xa_id), (self.xb, self.xb_id)):
-            with node.ctx.uow() as uow:
-                tags = [leaf.tag for leaf in uow.ledger.leaves_of_request(rid)]
-            assert tags.count("request:practice:stepped") == count, node.state
-
-
 def test_a_joint_investigation_team_works_is_extended_and_ends_by_the_clock(
     nodes: dict[str, FedNode],
 ) -> None:
-    walk = Walker(nodes, "joint_investigation", example_joint_investigation_fields("XA"))
+    walk = StatePair(nodes, "joint_investigation", example_joint_investigation_fields("XA"))
     t0 = walk.clock.now().replace(microsecond=0)
     ends = t0 + 120 * DAY
     terms = {**TERMS, "starts_at": t0.isoformat(), "ends_at": ends.isoformat()}
@@ -191,7 +128,7 @@ def test_a_joint_investigation_team_works_is_extended_and_ends_by_the_clock(
 def test_a_hearing_across_time_zones_ends_with_minutes_signed_by_both(
     nodes: dict[str, FedNode],
 ) -> None:
-    walk = Walker(nodes, "video_hearing", example_video_hearing_fields("XA"))
+    walk = StatePair(nodes, "video_hearing", example_video_hearing_fields("XA"))
     with pytest.raises(PermissionDeniedError):
         walk.xa_step("accept", equipment_provided_by="requested", presiding_authority="Judge",
                      interpreter=False, hearing_role="witness", medium="video")  # fmt: skip

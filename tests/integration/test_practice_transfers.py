@@ -6,8 +6,6 @@ and every step audited on both nodes."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,13 +14,9 @@ from comity import federation_setup
 from comity.cli.walks.transfer_proceedings import example_transfer_proceedings_fields
 from comity.cli.walks.transfer_sentenced import example_transfer_sentenced_fields
 from comity.domain.errors import IllegalTransitionError, PermissionDeniedError
-from comity.domain.practice.lifecycle import Step, Value
-from comity.services import exchange, practice
 from comity.services.demo_states import STATE_PARTICULARS
-from comity.services.practice import PracticeView
 from tests.federation_harness import FedNode, sign_and_install
-from tests.integration.test_federation import approved, relay, the_copy
-from tests.integration.test_practice import MovableClock
+from tests.practice_pair import StatePair
 
 DAY = timedelta(days=1)
 
@@ -38,69 +32,9 @@ def _describe_states(nodes: dict[str, FedNode]) -> None:
     sign_and_install(root, states, sequence=2, issued_at=now, next_update=now + 400 * DAY)
 
 
-def _plain(step: Step) -> tuple[str, str, datetime, tuple[tuple[str, Value], ...]]:
-    return step.code, str(step.side), step.at, step.values
-
-
-class Walker:
-    """XA (requesting, officer ``drafter``) and XB (requested, officer ``executor``) on one
-    request, with one clock for both."""
-
-    def __init__(self, nodes: dict[str, FedNode], type_code: str, fields: Mapping[str, object]):
-        self.xa, self.xb = nodes["XA"], nodes["XB"]
-        _describe_states(nodes)
-        self.clock = MovableClock()
-        for each in (self.xa, self.xb):
-            each.container.services = replace(each.ctx, clock=self.clock)
-        self.xa_id = approved(self.xa, type_code=type_code, **fields)
-        exchange.send(self.xa.ctx, actor=self.xa.people["approver"], request_id=self.xa_id)
-        relay(self.xa)
-        self.xb_id = the_copy(self.xb, self.xa_id).id
-
-    def xa_step(self, code: str, **values: Value) -> PracticeView:
-        view = practice.take_step(
-            self.xa.ctx, actor=self.xa.people["drafter"], request_id=self.xa_id,
-            step_code=code, values=values,
-        )  # fmt: skip
-        relay(self.xa)
-        return view
-
-    def xb_step(self, code: str, **values: Value) -> PracticeView:
-        view = practice.take_step(
-            self.xb.ctx, actor=self.xb.people["executor"], request_id=self.xb_id,
-            step_code=code, values=values,
-        )  # fmt: skip
-        relay(self.xb)
-        return view
-
-    def sweep(self) -> int:
-        taken = practice.sweep(self.xb.ctx)
-        relay(self.xb)
-        return taken
-
-    def views(self) -> tuple[PracticeView, PracticeView]:
-        return (
-            practice.view(self.xa.ctx, actor=self.xa.people["drafter"], request_id=self.xa_id),
-            practice.view(self.xb.ctx, actor=self.xb.people["executor"], request_id=self.xb_id),
-        )
-
-    def same_on_both(self, state: str) -> list[str]:
-        """Both copies are in ``state`` with the same steps; the step codes."""
-        on_xa, on_xb = self.views()
-        assert on_xa.record.state == on_xb.record.state == state
-        # The same steps; the actor is the officer on one side, the other State on the other.
-        assert [_plain(s) for s in on_xa.record.steps] == [_plain(s) for s in on_xb.record.steps]
-        return [step.code for step in on_xa.record.steps]
-
-    def audited(self, count: int) -> None:
-        for node, rid in ((self.xa, self.xa_id), (self.xb, self.xb_id)):
-            with node.ctx.uow() as uow:
-                tags = [leaf.tag for leaf in uow.ledger.leaves_of_request(rid)]
-            assert tags.count("request:practice:stepped") == count, node.state
-
-
 def test_a_transfer_of_proceedings_runs_to_its_outcome(nodes: dict[str, FedNode]) -> None:
-    walk = Walker(nodes, "transfer_proceedings", example_transfer_proceedings_fields("XA"))
+    _describe_states(nodes)
+    walk = StatePair(nodes, "transfer_proceedings", example_transfer_proceedings_fields("XA"))
     limitation = datetime(2036, 3, 31, tzinfo=UTC)
     sent = walk.xa_step(
         "transmit_file", file_ref="CYB-2026-0412/F", documents=2,
@@ -160,7 +94,8 @@ def test_a_transfer_of_proceedings_runs_to_its_outcome(nodes: dict[str, FedNode]
 
 
 def test_a_sentenced_person_is_transferred(nodes: dict[str, FedNode]) -> None:
-    walk = Walker(nodes, "transfer_sentenced", example_transfer_sentenced_fields("XA"))
+    _describe_states(nodes)
+    walk = StatePair(nodes, "transfer_sentenced", example_transfer_sentenced_fields("XA"))
     received_at = walk.clock.now()
     walk.xb_step(
         "receive", received_at=received_at.isoformat(),
@@ -207,7 +142,8 @@ def test_a_sentenced_person_is_transferred(nodes: dict[str, FedNode]) -> None:
 def test_too_little_left_stops_the_agreement_until_the_states_agree_an_exception(
     nodes: dict[str, FedNode],
 ) -> None:
-    walk = Walker(nodes, "transfer_sentenced", example_transfer_sentenced_fields("XA"))
+    _describe_states(nodes)
+    walk = StatePair(nodes, "transfer_sentenced", example_transfer_sentenced_fields("XA"))
     received_at = walk.clock.now()
     walk.xb_step(
         "receive", received_at=received_at.isoformat(),
