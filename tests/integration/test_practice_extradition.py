@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 
+from comity.cli.walks.extradition import example_extradition_fields
 from comity.domain.commands import CreateDraft
 from comity.domain.errors import (
     BlockingFindingsError,
@@ -21,61 +21,9 @@ from comity.domain.errors import (
 )
 from comity.domain.practice.lifecycle import Value
 from comity.services import exchange, practice, requests
-from comity.services.demo import example_mla_fields
 from tests.federation_harness import FedNode, sign_and_install
 from tests.integration.test_federation import relay, the_copy
 from tests.integration.test_practice import MovableClock
-
-
-def extradition_fields(state: str = "XA", nationality: str = "XA") -> dict[str, Any]:
-    """A complete request for the extradition of a suspect of computer fraud (fictional)."""
-    base = example_mla_fields(state)
-    return {
-        "requesting_authority": {
-            "name": f"Ministry of Justice of {state}, Extradition Unit",
-            "kind": "central_authority",
-            "email": "extradition@justice.example",
-            "time_zone": "UTC",
-        },
-        "conducting_authority": base["conducting_authority"],
-        "case_refs": base["case_refs"],
-        "language": "en",
-        "offences": base["offences"],
-        "facts_summary": base["facts_summary"],
-        "purpose": "Prosecution of the suspect for the phishing fraud.",
-        "purpose_code": "criminal_proc",
-        "persons": [
-            {
-                "role": "accused",
-                "names": "Jon EXAMPLE",
-                "date_of_birth": "1990-05-17",
-                "nationalities": [nationality],
-            }
-        ],
-        "extradition_purpose": "prosecution",
-        "person": {
-            "names": "Jon EXAMPLE",
-            "description": "Male, about 1.80 m, scar on the left hand; uses the alias 'jex'.",
-            "nationalities": [nationality],
-            "date_of_birth": "1990-05-17",
-            "location": "Capital City of XB",
-        },
-        "warrant": {
-            "kind": "arrest_warrant",
-            "issuing_court": "Investigating judge, District Court",
-            "date": "2026-04-10",
-            "reference": "AW-2026-118",
-            "enforceable": True,
-        },
-        "relevant_enactments": ["Criminal Code art. 231 (computer fraud): up to 7 years."],
-        "limitation_status": [
-            {
-                "offence": "Computer-related fraud",
-                "time_barred": False,
-                "basis": "Criminal Code art. 101: 10 years",
-            }
-        ],
-    }
 
 
 def _shared_clock(nodes: dict[str, FedNode]) -> MovableClock:
@@ -91,7 +39,7 @@ def _sent(nodes: dict[str, FedNode], nationality: str = "XA") -> tuple[str, str]
     """An extradition request approved on XA and received on XB: (XA's id, XB's id)."""
     xa, xb = nodes["XA"], nodes["XB"]
     drafter = xa.people["drafter"]
-    fields = extradition_fields("XA", nationality)
+    fields = example_extradition_fields("XA", nationality)
     made = requests.create_draft(
         xa.ctx, actor=drafter, command=CreateDraft(type_code="extradition", requested_state="XB",
                                                    fields=fields),

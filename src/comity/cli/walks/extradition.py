@@ -12,8 +12,11 @@ from comity.cli.walks.walk import REQUESTED, REQUESTING, Move, Walk
 from comity.services.demo import example_mla_fields
 
 
-def _fields(state: str) -> dict[str, Any]:
+def example_extradition_fields(state: str = "XA", nationality: str | None = None) -> dict[str, Any]:
+    """A complete request for the extradition of a suspect of computer fraud (fictional), a
+    national of ``nationality`` (the requesting State's by default)."""
     base = example_mla_fields(state)
+    nationality = nationality or state
     return {
         "requesting_authority": {
             "name": f"Ministry of Justice of {state}, Extradition Unit",
@@ -33,14 +36,14 @@ def _fields(state: str) -> dict[str, Any]:
                 "role": "accused",
                 "names": "Jon EXAMPLE",
                 "date_of_birth": "1990-05-17",
-                "nationalities": [state],
+                "nationalities": [nationality],
             }
         ],
         "extradition_purpose": "prosecution",
         "person": {
             "names": "Jon EXAMPLE",
             "description": "Male, about 1.80 m, scar on the left hand; uses the alias 'jex'.",
-            "nationalities": [state],
+            "nationalities": [nationality],
             "date_of_birth": "1990-05-17",
             "location": "Capital City of XB",
         },
@@ -65,7 +68,7 @@ def _fields(state: str) -> dict[str, Any]:
 WALK = Walk(
     title="Extradition: decision per offence, surrender, speciality lapse after 45 days",
     type_code="extradition",
-    fields=_fields,
+    fields=example_extradition_fields,
     channel="central_authority",
     moves=(
         Move(
