@@ -27,6 +27,7 @@ from comity.domain.practice.lifecycle import (
     ValueKind,
     ValueRule,
     begin,
+    clock_step,
     instant_value,
     take,
 )
@@ -300,3 +301,20 @@ def test_a_random_walk_stays_in_declared_states_and_never_mutates_its_input(
         assert after.state in TOY.states
         assert after.steps[:-1] == record.steps and len(after.steps) == len(record.steps) + 1
         record = after
+
+
+def test_a_clock_step_keeps_the_records_order_when_the_clock_passes_late() -> None:
+    # On a fresh record the step is dated when the clock says.
+    lapsed = clock_step(begin(TOY), TOY, "lapse", at=T0)
+    assert (lapsed.state, lapsed.steps[0].at, lapsed.steps[0].actor_id) == (
+        "lapsed",
+        T0,
+        SYSTEM_ACTOR,
+    )
+    # After a step recorded later than the instant, the clock's step follows it.
+    record = started()
+    noted = take(
+        record, TOY, "note", side=StepSide.REQUESTING, actor_id="u2", at=T0 + timedelta(days=2)
+    )
+    late = clock_step(noted, TOY, "lapse", at=T0 + timedelta(days=1))
+    assert late.steps[-1].at == T0 + timedelta(days=2) and late.steps[-1].side is StepSide.SYSTEM

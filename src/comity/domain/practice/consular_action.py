@@ -34,7 +34,6 @@ from __future__ import annotations
 
 from comity.domain.practice.forms import ClockFacts, PracticeForm
 from comity.domain.practice.lifecycle import (
-    SYSTEM_ACTOR,
     LifeCycle,
     PracticeRecord,
     Step,
@@ -42,7 +41,7 @@ from comity.domain.practice.lifecycle import (
     StepSide,
     ValueKind,
     ValueRule,
-    take,
+    clock_step,
 )
 
 REQUESTED = "requested"
@@ -229,14 +228,7 @@ def due_steps(record: PracticeRecord) -> list[Step]:
         code = "require_notice"
     else:
         code = "clear"
-    after = take(
-        record,
-        CONSULAR_ACTION,
-        code,
-        side=StepSide.SYSTEM,
-        actor_id=SYSTEM_ACTOR,
-        at=record.steps[-1].at,
-    )
+    after = clock_step(record, CONSULAR_ACTION, code, at=record.steps[-1].at)
     return [after.steps[-1]]
 
 

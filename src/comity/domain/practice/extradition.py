@@ -63,7 +63,6 @@ from comity.domain.practice.forms import (
     days_text,
 )
 from comity.domain.practice.lifecycle import (
-    SYSTEM_ACTOR,
     LifeCycle,
     PracticeRecord,
     Step,
@@ -71,8 +70,8 @@ from comity.domain.practice.lifecycle import (
     StepSide,
     ValueKind,
     ValueRule,
+    clock_step,
     instant_value,
-    take,
 )
 
 RECEIVED = "received"
@@ -493,14 +492,7 @@ def due_steps(
     if due is None:
         return []
     code, at = due
-    after = take(
-        record,
-        EXTRADITION,
-        code,
-        side=StepSide.SYSTEM,
-        actor_id=SYSTEM_ACTOR,
-        at=max(at, record.steps[-1].at),
-    )
+    after = clock_step(record, EXTRADITION, code, at=at)
     return [after.steps[-1]]
 
 

@@ -43,7 +43,6 @@ from comity.domain.practice.forms import (
     reminders_before,
 )
 from comity.domain.practice.lifecycle import (
-    SYSTEM_ACTOR,
     LifeCycle,
     PracticeRecord,
     Step,
@@ -51,8 +50,8 @@ from comity.domain.practice.lifecycle import (
     StepSide,
     ValueKind,
     ValueRule,
+    clock_step,
     instant_value,
-    take,
 )
 
 REQUESTED = "requested"
@@ -250,16 +249,7 @@ def due_steps(
     closes = window_closes(record, durations)
     if closes is None or now < closes:
         return []
-    # A step recorded after the instant (a late run) keeps the record's order.
-    at = max(closes, record.steps[-1].at)
-    after = take(
-        record,
-        FREEZING,
-        "close_comment_window",
-        side=StepSide.SYSTEM,
-        actor_id=SYSTEM_ACTOR,
-        at=at,
-    )
+    after = clock_step(record, FREEZING, "close_comment_window", at=closes)
     return [after.steps[-1]]
 
 

@@ -52,7 +52,6 @@ from comity.domain.practice.forms import (
     reminders_before,
 )
 from comity.domain.practice.lifecycle import (
-    SYSTEM_ACTOR,
     LifeCycle,
     PracticeRecord,
     Step,
@@ -61,8 +60,8 @@ from comity.domain.practice.lifecycle import (
     Value,
     ValueKind,
     ValueRule,
+    clock_step,
     instant_value,
-    take,
 )
 from comity.domain.values import Side
 
@@ -592,16 +591,7 @@ def due_steps(record: PracticeRecord, *, now: datetime) -> list[Step]:
     end = period_end(record)
     if record.state not in WORKING or end is None or now < end:
         return []
-    # A step recorded after the end (late) keeps the record's order: this one follows it.
-    at = max(end, record.steps[-1].at)
-    after = take(
-        record,
-        JOINT_INVESTIGATION,
-        "period_ended",
-        side=StepSide.SYSTEM,
-        actor_id=SYSTEM_ACTOR,
-        at=at,
-    )
+    after = clock_step(record, JOINT_INVESTIGATION, "period_ended", at=end)
     return [after.steps[-1]]
 
 

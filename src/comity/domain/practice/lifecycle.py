@@ -268,6 +268,24 @@ def take(
     return PracticeRecord(record.lifecycle, state, (*record.steps, step))
 
 
+def clock_step(
+    record: PracticeRecord,
+    lifecycle: LifeCycle,
+    step_code: str,
+    *,
+    at: datetime,
+    values: Mapping[str, Value] | None = None,
+) -> PracticeRecord:
+    """``record`` after the clock's step ``step_code``, dated ``at`` — or at the last step,
+    if one was recorded after ``at`` (a late pass of the clock keeps the record's order)."""
+    if record.steps:
+        at = max(at, record.steps[-1].at)
+    return take(
+        record, lifecycle, step_code, side=StepSide.SYSTEM, actor_id=SYSTEM_ACTOR, at=at,
+        values=values,
+    )  # fmt: skip
+
+
 def instant_value(step: Step | None, name: str) -> datetime | None:
     """The instant recorded under ``name`` in ``step`` (validated when it was taken), or None."""
     return None if step is None else _instant(step.value(name))

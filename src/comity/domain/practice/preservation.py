@@ -39,14 +39,13 @@ from comity.domain.practice.forms import (
     reminders_before,
 )
 from comity.domain.practice.lifecycle import (
-    SYSTEM_ACTOR,
     LifeCycle,
     PracticeRecord,
     Step,
     StepRule,
     StepSide,
     ValueRule,
-    take,
+    clock_step,
 )
 
 REQUESTED = "requested"
@@ -212,11 +211,7 @@ def due_steps(
     found: list[Step] = []
     while (due := _next(record, now, follow_up_pending, follow_up_done, durations)) is not None:
         code, at = due
-        # A step recorded after the instant (a late run) keeps the record's order.
-        at = max(at, record.steps[-1].at)
-        record = take(
-            record, PRESERVATION, code, side=StepSide.SYSTEM, actor_id=SYSTEM_ACTOR, at=at
-        )
+        record = clock_step(record, PRESERVATION, code, at=at)
         found.append(record.steps[-1])
     return found
 

@@ -28,7 +28,6 @@ from comity.domain.practice.forms import (
     days_text,
 )
 from comity.domain.practice.lifecycle import (
-    SYSTEM_ACTOR,
     LifeCycle,
     PracticeRecord,
     Step,
@@ -36,8 +35,8 @@ from comity.domain.practice.lifecycle import (
     StepSide,
     ValueKind,
     ValueRule,
+    clock_step,
     instant_value,
-    take,
 )
 
 REQUESTED = "requested"
@@ -178,16 +177,7 @@ def due_steps(
     running = clocks(record, durations)
     if record.state != ARRESTED or running is None or now < running[1]:
         return []
-    # A step recorded after the limit (late) keeps the record's order: this one follows it.
-    at = max(running[1], record.steps[-1].at)
-    after = take(
-        record,
-        PROVISIONAL_ARREST,
-        "release_due",
-        side=StepSide.SYSTEM,
-        actor_id=SYSTEM_ACTOR,
-        at=at,
-    )
+    after = clock_step(record, PROVISIONAL_ARREST, "release_due", at=running[1])
     return [after.steps[-1]]
 
 

@@ -41,7 +41,6 @@ from comity.domain.practice.forms import (
     PracticeForm,
 )
 from comity.domain.practice.lifecycle import (
-    SYSTEM_ACTOR,
     LifeCycle,
     PracticeRecord,
     Step,
@@ -49,8 +48,8 @@ from comity.domain.practice.lifecycle import (
     StepSide,
     ValueKind,
     ValueRule,
+    clock_step,
     instant_value,
-    take,
 )
 
 REQUESTED = "requested"
@@ -284,14 +283,7 @@ def due_steps(record: PracticeRecord, durations: Mapping[str, timedelta]) -> lis
     is dated at the last step (the one that made it due)."""
     found: list[Step] = []
     while (code := _next(record, durations)) is not None:
-        record = take(
-            record,
-            TRANSFER_SENTENCED,
-            code,
-            side=StepSide.SYSTEM,
-            actor_id=SYSTEM_ACTOR,
-            at=record.steps[-1].at,
-        )
+        record = clock_step(record, TRANSFER_SENTENCED, code, at=record.steps[-1].at)
         found.append(record.steps[-1])
     return found
 
