@@ -1,10 +1,9 @@
 """The 24/7 point's roster on the demo network, in a real browser (issue 8 item 1): XB's
 administrator puts the duty officer on duty now with a backup through /desk/roster; the duty
 officer's desk says who is on duty, until when, with the hand-over note; an emergency from XA
-arrives while the desk is open, is announced (role=alert) and acknowledged.
-
-The escalation itself (an emergency nobody acknowledged within its hour, marked "Escalated at
-HH:MM") needs the clock moved an hour on: tests/integration/test_web_roster.py covers it.
+arrives while the desk is open, is announced (role=alert), is escalated once the demo
+network's clock has moved an hour on without an acknowledgement (marked "Escalated at HH:MM"),
+and is acknowledged.
 """
 
 from __future__ import annotations
@@ -18,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
+from comity.cli import demo_network
 from comity.services.demo import DEMO_PASSWORD
 from tests.browser.test_cooperation_flow import (
     CROSSING,
@@ -99,6 +99,12 @@ def test_the_desk_says_who_is_on_duty_and_an_emergency_is_announced_and_acknowle
     # Not an hour yet: nothing is escalated.
     expect(card.get_by_text(re.compile("^Escalated at"))).to_have_count(0)
     shot(duty, "24-xb-desk-on-duty-and-emergency")
+
+    # An hour passes on the demo network's clock with nobody acknowledging: XB's node escalates
+    # the emergency to the next officer and the supervisor, and the open desk shows it.
+    demo_network.advance_clock(network.data_dir, timedelta(minutes=61))
+    expect(card.get_by_text(re.compile("^Escalated at"))).to_be_visible(timeout=CROSSING)
+    shot(duty, "24b-xb-desk-escalated")
 
     card.get_by_role("button", name=re.compile("^Acknowledge")).click()
     expect(duty.get_by_role("status")).to_contain_text("Acknowledged")
