@@ -63,7 +63,7 @@ def demo_node(tmp_path: Path) -> Iterator[str]:
 def test_the_demo_node_serves_the_catalogue_and_enforces_the_workflow(demo_node: str) -> None:
     with httpx2.Client(base_url=demo_node, timeout=10) as http:
         catalogue = http.get("/api/v1/catalogue").json()
-        assert len({item["code"] for item in catalogue["types"]}) == 27
+        assert len({item["code"] for item in catalogue["types"]}) == 28
 
         def login(name: str) -> dict[str, str]:
             response = http.post(
