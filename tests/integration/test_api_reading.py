@@ -19,7 +19,9 @@ def test_the_catalogue_lists_all_28_forms_with_their_fields_and_profiles(seeded:
     response = seeded.client.get("/api/v1/catalogue")
     assert response.status_code == 200
     body = response.json()
-    assert {item["code"] for item in body["types"]} == CODES and len(body["types"]) == len(CODES) == 28
+    assert {item["code"] for item in body["types"]} == CODES and len(body["types"]) == len(
+        CODES
+    ) == 28
     assert body["default_profile"] == "ahc-2022-proposal"
     assert {p["code"] for p in body["profiles"]} == {"ahc-2022-proposal", "uncc-2024", "budapest"}
     seed = next(p for p in body["profiles"] if p["code"] == "ahc-2022-proposal")
