@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-TIERS = ("unit", "integration", "e2e", "browser")
+TIERS = ("unit", "integration", "e2e", "browser", "faults")
 # The browser tier needs Debian's chromium on the PATH; CI sets COMITY_REQUIRE_BROWSER=1.
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 REQUIRED = os.environ.get("COMITY_REQUIRE_BROWSER") == "1"

@@ -11,8 +11,8 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import screenshot
-from tests.e2e.test_federation_faults import Process, network, send_mla
 from tests.federation_harness import PASSWORD
+from tests.node_processes import Process, network, send_mla
 
 __all__ = ["network"]
 

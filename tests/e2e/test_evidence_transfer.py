@@ -21,8 +21,8 @@ from typing import Any
 import httpx2
 
 from comity.services.demo import example_mla_fields
-from tests.e2e.test_federation_faults import Process, network, wait_until
 from tests.federation_harness import PASSWORD
+from tests.node_processes import Process, network, wait_until
 
 __all__ = ["network"]
 
