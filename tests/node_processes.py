@@ -17,12 +17,19 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import httpx2
 import pytest
+import sqlalchemy
 
+from comity.config import Settings
 from comity.services.demo import example_mla_fields
+from tests.faults.faultproxy import FaultProxy
 from tests.federation_harness import PASSWORD, create_network, node_settings
+
+if TYPE_CHECKING:
+    from tests.invariants import NodeStore
 
 
 def _free_port() -> int:
@@ -41,6 +48,8 @@ class Process:
     port: int
     popen: subprocess.Popen[bytes] | None = None
     logs: list[Path] = field(default_factory=list)
+    # A node on PostgreSQL (the fault tier's restarts); None: SQLite in its folder.
+    database_url: str | None = None
 
     @property
     def base(self) -> str:
@@ -57,6 +66,8 @@ class Process:
             **env,
         }
         environment.pop("COMITY_DATABASE_URL", None)
+        if self.database_url:
+            environment["COMITY_DATABASE_URL"] = self.database_url
         with log_path.open("w") as log:
             self.popen = subprocess.Popen(
                 [sys.executable, "-m", "comity", "node", "serve", "--dir", str(self.data_dir)],
@@ -89,8 +100,27 @@ class Process:
                 self.popen.wait()
 
     def count(self, sql: str) -> int:
+        return int(self.rows(sql)[0][0])
+
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        """The rows ``sql`` selects in this node's database (SQLite or PostgreSQL)."""
+        if self.database_url:
+            engine = sqlalchemy.create_engine(self.database_url, poolclass=sqlalchemy.NullPool)
+            try:
+                with engine.connect() as connection:
+                    return [tuple(row) for row in connection.execute(sqlalchemy.text(sql))]
+            finally:
+                engine.dispose()
         with sqlite3.connect(self.data_dir / "comity.db") as connection:
-            return int(connection.execute(sql).fetchone()[0])
+            return [tuple(row) for row in connection.execute(sql).fetchall()]
+
+    def store(self) -> NodeStore:
+        """What the invariant checker reads of this node: its folder, database and logs."""
+        from tests.invariants import NodeStore
+
+        overrides = {"database_url": self.database_url} if self.database_url else {}
+        settings = Settings.for_node(self.data_dir, **overrides)
+        return NodeStore.of(settings, logs=self.logs)
 
 
 def wait_until(
@@ -116,6 +146,72 @@ def network(tmp_path: Path) -> Iterator[dict[str, Process]]:
     finally:
         for process in processes.values():
             process.stop()
+
+
+@dataclass
+class ProxiedNetwork:
+    """XA and XB whose federation traffic to each other goes through fault proxies.
+
+    ``into["XB"]`` carries XA → XB (XB's directory entry publishes the proxy's port while XB
+    listens on its own federation port): cutting it is A→B down, dropping its responses loses
+    XB's receipts. ``into["XA"]`` carries B → A. Each can fail on its own (asymmetric).
+    """
+
+    nodes: dict[str, Process]
+    into: dict[str, FaultProxy]
+
+    def __getitem__(self, state: str) -> Process:
+        return self.nodes[state]
+
+    def heal(self) -> None:
+        """End every partition and fault on both links."""
+        for proxy in self.into.values():
+            proxy.heal()
+
+
+def build_proxied_network(
+    root: Path, database_urls: dict[str, str] | None = None
+) -> ProxiedNetwork:
+    """Create XA and XB under ``root`` (not started), each reached through its own proxy."""
+    database_urls = database_urls or {}
+    ports = {state: (_free_port(), _free_port(), _free_port()) for state in ("XA", "XB")}
+    states = {}
+    for state, (api, federation, proxied) in ports.items():
+        settings = node_settings(
+            root, state, api, database_urls.get(state), federation_port=federation
+        )
+        states[state] = settings.model_copy(
+            update={"public_endpoint": f"https://127.0.0.1:{proxied}"}
+        )
+    create_network(root, states)
+    into = {
+        state: FaultProxy(federation, port=proxied, seed=sum(map(ord, state))).start()
+        for state, (_api, federation, proxied) in ports.items()
+    }
+    nodes = {
+        state: Process(state, root / state, ports[state][0], database_url=database_urls.get(state))
+        for state in states
+    }
+    return ProxiedNetwork(nodes, into)
+
+
+def stop_network(network: ProxiedNetwork) -> None:
+    """Stop the proxies (their open connections would hold a node's graceful shutdown),
+    then the nodes."""
+    for proxy in network.into.values():
+        proxy.stop()
+    for process in network.nodes.values():
+        process.stop()
+
+
+@pytest.fixture
+def proxied_network(tmp_path: Path) -> Iterator[ProxiedNetwork]:
+    """XA and XB on SQLite, each one's federation traffic to the other through a proxy."""
+    built = build_proxied_network(tmp_path)
+    try:
+        yield built
+    finally:
+        stop_network(built)
 
 
 def send_mla(xa: Process, *, may_crash: bool = False) -> str:
