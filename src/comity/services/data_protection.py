@@ -250,7 +250,9 @@ def _erase(ctx: ServiceContext, request_id: str, now: datetime) -> bool:
         uow.practice.erase_values(request.id, now)
         uow.asset_statements.erase_for(request.id)
         packages = _erase_evidence(ctx, uow, request.id, now)
+        ctx.faults.hit("retention_after_key_destroy_before_row_update")
         uow.commit()
+    ctx.faults.hit("retention_after_commit_before_file_removal")
     if packages:
         from comity.services import evidence
 

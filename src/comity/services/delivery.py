@@ -32,6 +32,7 @@ def deliver_due(ctx: ServiceContext, *, limit: int = 50) -> int:
     with ctx.uow() as uow:
         due = list(uow.outbox.due(now=now, limit=limit))
     for message in due:
+        ctx.faults.hit("relay_after_claim")
         attempt(ctx, message, directory)
     return len(due)
 
@@ -48,7 +49,9 @@ def attempt(ctx: ServiceContext, message: OutboundMessage, directory: Directory)
             return None
         stage = _record(ctx, uow, current, answer, directory)
         uow.outbox.save(current)
+        ctx.faults.hit("send_after_receipt_verify_before_store")
         uow.commit()
+    ctx.faults.hit("send_after_receipt_store")
     return stage
 
 

@@ -140,11 +140,13 @@ def seal_and_send(
                 digest=manifest.merkle_root,
             )
             uow.record(*package.events)
+            ctx.faults.hit("evidence.seal.before_commit")
             uow.commit()
     except BaseException:
         # Not recorded, so never to be sent: nothing of it may stay on disk.
         evidence.files.discard(Direction.OUTGOING, package_id)
         raise
+    ctx.faults.hit("evidence.seal.after_commit")
     copy_custody(ctx, package)
     return get(ctx, actor=actor, package_id=package_id)
 

@@ -114,6 +114,7 @@ def offer(ctx: ServiceContext, *, sender_state: str, package_id: str, body: byte
         # The files are prepared inside the transaction: if the disk is full nothing is
         # recorded, and the sender offers again later.
         evidence.files.accept(package_id, fields["manifest"], fields["key"])
+        ctx.faults.hit("evidence.offer.before_commit")
         uow.commit()
     return Arrival(PackageStatus.RECEIVING, evidence.files.held(package_id))
 
@@ -147,6 +148,7 @@ def receive_chunk(
             raise
         ctx.faults.hit("evidence.chunk.before_store")
         evidence.files.store_chunk(package_id, index, data)
+        ctx.faults.hit("evidence.chunk.after_store")
         held = held | {index}
     return Arrival(PackageStatus.RECEIVING, held)
 
@@ -190,6 +192,7 @@ def complete(ctx: ServiceContext, *, sender_state: str, package_id: str) -> Arri
         uow.record(*package.events)
         arrival = _arrival(ctx, uow, package)
         uow.commit()
+    ctx.faults.hit("evidence.complete.after_release")
     copy_custody(ctx, package)
     return arrival
 

@@ -101,13 +101,16 @@ class TransferRelay:
                 "custody": [entry.token for entry in chain],
             }
         ).encode("utf-8")
+        ctx.faults.hit("evidence.send.before_offer")
         answer = evidence.peers.offer(recipient, package.package_id, body)
+        ctx.faults.hit("evidence.send.after_offer")
         if answer.outcome != "ok":
             return _not_yet(package, answer)
         if not answer.custody:
             if not self._send_missing(ctx, package, recipient, answer.held):
                 return False
             answer = evidence.peers.complete(recipient, package.package_id)
+            ctx.faults.hit("evidence.send.after_complete_before_delivered")
             if answer.outcome != "ok":
                 return _not_yet(package, answer)
             if not answer.custody:
@@ -220,6 +223,7 @@ class TransferRelay:
             uow.packages.save(current)
             uow.record(*current.events)
             uow.commit()
+        ctx.faults.hit("evidence.send.after_delivered_commit")
         copy_custody(ctx, current)
         return True
 

@@ -117,6 +117,7 @@ def _send(ctx: ServiceContext, actor: User, request_id: str) -> RequestView:
         uow.requests.save(request)
         view = persist(ctx, uow, request, ctx.catalogue.type(request.type_code))
         uow.commit()
+    ctx.faults.hit("after_outbox_commit")
     return view
 
 

@@ -73,6 +73,7 @@ def receive(ctx: ServiceContext, data: bytes, *, transport_signer: str) -> Reply
         opened = fed.envelopes.open(data, directory)
         ctx.faults.hit("recv_after_verify")
         message = fed.codec.decode(opened.payload)
+        ctx.faults.hit("recv_after_parse")
         _check_parties(ctx, message, opened.signer_state, transport_signer, now)
     except (TrustError, DomainError) as error:
         _quarantine(ctx, data, digest, transport_signer, error, now)
@@ -121,6 +122,7 @@ def _apply_once(ctx: ServiceContext, message: Message, digest: str, now: datetim
             reply = _register(ctx, uow, message, digest, now, request, Stage.DELIVERED, "")
             ctx.faults.hit("recv_before_commit")
             uow.commit()
+            ctx.faults.hit("recv_after_commit_before_response")
             return reply
     # The business effect was refused: record the refusal (and its signed answer) on its own,
     # so a duplicate of this message is refused again rather than accepted later.

@@ -104,9 +104,11 @@ def sign_checkpoint(ctx: ServiceContext, *, full_check: bool = True) -> StoredCh
             stored = StoredCheckpoint(
                 size=head.size, root=head.root, signed_at=now, note=note.text()
             )
+            ctx.faults.hit("ledger.checkpoint.signed_before_store")
             uow.ledger.add_checkpoint(stored)
             # No leaf for a checkpoint: one would make the next checkpoint due at once.
             uow.commit()
+            ctx.faults.hit("ledger.checkpoint.after_store")
             return stored
     raise_alert(ctx, kind="integrity", state=ctx.state, detail=failure)
     raise AuditIntegrityError(failure)
@@ -191,6 +193,7 @@ def send_for_cosigning(ctx: ServiceContext, entry: StateEntry) -> str:
     note = parse_note(latest.note)
     for _attempt in range(2):
         body = format_add_checkpoint(old, _proof(ctx, old, latest.size), note)
+        ctx.faults.hit("ledger.cosign.before_request")
         answer = ledger.peers.add_checkpoint(entry, body)
         if answer.status == "conflict" and answer.size != old and answer.size <= latest.size:
             # The witness last saw another size (a cosignature lost on the way): from there.
@@ -244,6 +247,7 @@ def _keep_cosignature(
                 line=line,
             )
         )
+        ctx.faults.hit("ledger.cosign.before_store")
         uow.commit()
     return "cosigned"
 

@@ -68,6 +68,7 @@ class WitnessRelay:
         if due or periodic:
             try:
                 if due:
+                    ctx.faults.hit("audit_after_leaf_before_checkpoint")
                     report.signed = sign_checkpoint(ctx, full_check=full)
                 else:
                     self_check(ctx)
