@@ -11,11 +11,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from starlette.testclient import TestClient
 
 from comity.crypto.http_signatures import EVIDENCE_PATH
 from comity.domain.evidence_packages import Direction
 from comity.services import data_protection
+from comity.services import evidence as evidence_service
 from comity.services.evidence_transfer import TransferRelay
 from comity.web.app import create_app
 from comity.web.federation import create_federation_app
@@ -226,3 +228,29 @@ def test_at_the_end_of_retention_the_chunks_go_and_the_custody_chain_stays(
         chain = [str(entry.record.action) for entry in uow.packages.custody(package_id)]
     assert chain[-1] == "deleted"
     assert len((location / "custody.jsonl").read_text().splitlines()) == len(chain)
+
+
+def test_files_left_by_a_crash_after_the_erasure_are_removed_at_the_next_sweep(
+    nodes: dict[str, FedNode], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    xa, xb = nodes["XA"], nodes["XB"]
+    small_chunks(xb)
+    _, copy_id = exchanged(nodes)
+    with client(xb) as http:
+        created = upload(http, login(http, "executor"), copy_id, b"x" * 10000)
+        package_id = created.json()["package_id"]
+    TransferRelay().run_once(xb.ctx)
+    xa.container.services = replace(xa.ctx, clock=LaterClock(RETENTION + timedelta(days=1)))
+    kit = xa.ctx.evidence
+    assert kit is not None
+    location = kit.files.location(Direction.INCOMING, package_id)
+    with monkeypatch.context() as crash:
+        # The node dies between the erasure's commit and the removal of the files.
+        crash.setattr(evidence_service, "remove_files", lambda ctx, packages: None)
+        crash.setattr(evidence_service, "remove_leftover_files", lambda ctx: None)
+        assert data_protection.sweep(xa.ctx) == 1
+    assert (location / "key.jwe").exists()
+
+    assert data_protection.sweep(xa.ctx) == 0
+
+    assert not (location / "chunks").exists() and not (location / "key.jwe").exists()

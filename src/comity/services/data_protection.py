@@ -193,7 +193,12 @@ def sweep(ctx: ServiceContext) -> int:
     now = ctx.clock.now()
     with ctx.uow() as uow:
         due = uow.requests.past_retention(now, SWEEP_BATCH)
-    return sum(1 for request_id in due if _erase(ctx, request_id, now))
+    erased = sum(1 for request_id in due if _erase(ctx, request_id, now))
+    if ctx.evidence is not None:
+        from comity.services import evidence
+
+        evidence.remove_leftover_files(ctx)
+    return erased
 
 
 def _erase_evidence(

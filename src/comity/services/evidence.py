@@ -339,6 +339,18 @@ def remove_files(ctx: ServiceContext, packages: Sequence[EvidencePackage]) -> No
         copy_custody(ctx, package)
 
 
+def remove_leftover_files(ctx: ServiceContext) -> None:
+    """Erase the files of packages already marked deleted: a node that stopped between the
+    erasure's commit and the files' removal left them on disk, and no later erasure of the
+    request comes back for them (removing files that are gone is a no-op)."""
+    if ctx.evidence is None:
+        return
+    with ctx.uow() as uow:
+        deleted = list(uow.packages.deleted())
+    for package in deleted:
+        kit(ctx).files.delete(package.direction, package.package_id)
+
+
 def mark_broken(ctx: ServiceContext, package_id: str, error: DomainError) -> None:
     """Withhold a package whose stored bytes no longer match (custody record and audit)."""
     now = ctx.clock.now()

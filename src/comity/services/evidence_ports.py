@@ -51,6 +51,10 @@ class PackageRepository(Protocol):
         """Outgoing packages still to be transferred, oldest first."""
         ...
 
+    def deleted(self) -> Sequence[EvidencePackage]:
+        """Packages erased at the end of their retention, in either direction."""
+        ...
+
     def add_custody(self, package_id: str, entry: CustodyEntry) -> None:
         """Append a custody record (the sequence must be the next one)."""
         ...

@@ -89,6 +89,14 @@ class SQLPackageRepository:
         ).mappings()
         return [_package(row) for row in rows]
 
+    def deleted(self) -> Sequence[EvidencePackage]:
+        rows = self._session.execute(
+            select(evidence_package)
+            .where(evidence_package.c.status == str(PackageStatus.DELETED))
+            .order_by(evidence_package.c.created_at, evidence_package.c.package_id)
+        ).mappings()
+        return [_package(row) for row in rows]
+
     def add_custody(self, package_id: str, entry: CustodyEntry) -> None:
         record = entry.record
         self._session.execute(
