@@ -26,10 +26,12 @@ from comity.config import NODE_FILE, Settings
 from comity.crypto.http_signatures import SignedCall
 from comity.crypto.passwords import Argon2PasswordHasher
 from comity.crypto.pdf_signing import PdfSigner
+from comity.crypto.totp import TotpCodes
 from comity.domain.catalogue import Catalogue
 from comity.domain.directory import Directory
 from comity.domain.errors import DirectoryError, DomainError
 from comity.domain.notifications import NotificationChannel
+from comity.domain.sign_in import SignInPolicy
 from comity.federation_setup import (
     build_evidence,
     build_federation,
@@ -284,6 +286,15 @@ def build(settings: Settings) -> Container:
         ),
         state=settings.state,
         token_lifetime=timedelta(minutes=settings.token_lifetime_minutes),
+        sign_in=SignInPolicy(
+            max_failures=settings.sign_in_max_failures,
+            max_address_failures=settings.sign_in_max_address_failures,
+            failure_window=timedelta(minutes=settings.sign_in_window_minutes),
+            idle_timeout=timedelta(minutes=settings.idle_timeout_minutes),
+            reauth_window=timedelta(minutes=settings.reauth_minutes),
+            require_mfa=settings.require_mfa,
+        ),
+        one_time_codes=TotpCodes(),
         retention=timedelta(days=settings.retention_days),
         federation=wired[0] if wired else None,
         evidence=build_evidence(settings, wired[1]) if wired else None,

@@ -43,6 +43,16 @@ class Settings(BaseSettings):
     test_faults: bool = False
     fault_at: str | None = None
     token_lifetime_minutes: int = Field(default=480, ge=1, le=7 * 24 * 60)
+    # Sign-in security (ASVS V6, V7): a session ends after this long unused; approving a
+    # request or sending evidence needs a sign-in this recent; this many failed sign-ins of
+    # one name, or from one address, within the window throttle it; and, in production, no
+    # officer signs in without an enrolled authenticator app (``comity user enrol-totp``).
+    idle_timeout_minutes: int = Field(default=120, ge=1, le=7 * 24 * 60)
+    reauth_minutes: int = Field(default=10, ge=1, le=24 * 60)
+    sign_in_max_failures: int = Field(default=5, ge=1, le=1000)
+    sign_in_max_address_failures: int = Field(default=20, ge=1, le=100_000)
+    sign_in_window_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    require_mfa: bool = False
     # How long requests' data are kept before they are erased (DP-S6, DP-P5).
     retention_days: int = Field(default=5 * 365, ge=1, le=100 * 365)
     # Review statistics: a count below this is suppressed; a reader may ask for a higher

@@ -1,4 +1,4 @@
-"""``comity user add|list``: accounts of the node's officers."""
+"""``comity user add|list|enrol-totp|disable``: accounts of the node's officers."""
 
 from __future__ import annotations
 
@@ -47,3 +47,34 @@ def list_users(data_dir: DirOption) -> None:
     with open_node(data_dir) as container:
         for user in users.list_users(container.services):
             console.print(f"{user.username:<16} {', '.join(sorted(user.roles))}")
+
+
+@app.command("enrol-totp")
+@reports_errors
+def enrol_totp(
+    data_dir: DirOption,
+    username: Annotated[str, typer.Argument(help="The account's login name.")],
+) -> None:
+    """Enrol an authenticator app (TOTP, RFC 6238) for an account, replacing any earlier one.
+
+    The ``otpauth://`` URI is printed once, here, for the officer to add to their app; its
+    secret is kept in the node's database only, never logged or audited. From then on the account's
+    sign-in needs the app's current code.
+    """
+    with open_node(data_dir) as container:
+        uri = users.enrol_totp(container.services, username=username, actor_id="operator")
+    console.print(f"Authenticator enrolled for {username}. Add this URI to the app (shown once):")
+    # Printed without markup or wrapping so that it can be copied or turned into a QR code.
+    console.print(uri, markup=False, soft_wrap=True)
+
+
+@app.command("disable")
+@reports_errors
+def disable(
+    data_dir: DirOption,
+    username: Annotated[str, typer.Argument(help="The account's login name.")],
+) -> None:
+    """Disable an account: it cannot sign in, and every session it has ends at once."""
+    with open_node(data_dir) as container:
+        ended = users.disable_user(container.services, username=username, actor_id="operator")
+    console.print(f"User {username} disabled; {ended} session(s) ended.")

@@ -18,7 +18,11 @@ DomainError
 │   └── OnwardTransferDeniedError ONWARD_TRANSFER_DENIED (data passed on without a grant)
 ├── RetentionExpiredError         RETENTION_EXPIRED (the data are past their retention date)
 ├── AuthenticationError           AUTHN_REQUIRED
-│   └── InvalidCredentialsError   INVALID_CREDENTIALS
+│   ├── InvalidCredentialsError   INVALID_CREDENTIALS
+│   ├── MfaRequiredError          MFA_REQUIRED      (a valid one-time code is missing, or none
+│   │                                                is enrolled on a node that requires one)
+│   └── ReauthRequiredError       REAUTH_REQUIRED   (the step needs a more recent sign-in)
+├── SignInThrottledError          SIGN_IN_THROTTLED (too many failed sign-ins: wait and retry)
 ├── ConflictError                 CONFLICT (e.g. a user name already taken)
 ├── CatalogueError                CATALOGUE_INVALID (a catalogue file breaks its schema)
 ├── AuditUnavailableError         AUDIT_UNAVAILABLE (the audit entry could not be written)
@@ -188,6 +192,28 @@ class InvalidCredentialsError(AuthenticationError):
     """The user name or password is wrong; deliberately does not say which."""
 
     code = "INVALID_CREDENTIALS"
+
+
+class MfaRequiredError(AuthenticationError):
+    """The password was right but a valid, unused one-time code was not given."""
+
+    code = "MFA_REQUIRED"
+
+
+class ReauthRequiredError(AuthenticationError):
+    """The step needs a sign-in more recent than the session's: authenticate again."""
+
+    code = "REAUTH_REQUIRED"
+
+
+class SignInThrottledError(DomainError):
+    """Too many failed sign-ins for this name or from this address: retry later."""
+
+    code = "SIGN_IN_THROTTLED"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
 
 
 class ConflictError(DomainError):

@@ -93,6 +93,38 @@ class SignInFailed(Event):
 
 
 @dataclass(frozen=True)
+class SignInThrottled(Event):
+    """A name or an address reached the failure threshold; ``object_id`` is the digest of
+    the name or address (never either itself), ``subject`` says which of the two it is."""
+
+    subject: str
+    retry_after: int
+    tag = "user:signin:throttled"
+
+
+@dataclass(frozen=True)
+class TotpEnrolled(Event):
+    """An authenticator app was enrolled for the account (the secret is never recorded)."""
+
+    tag = "user:totp:enrolled"
+
+
+@dataclass(frozen=True)
+class UserReauthenticated(Event):
+    """A signed-in user proved their password (and code) again and got a new session."""
+
+    tag = "user:token:reauthenticated"
+
+
+@dataclass(frozen=True)
+class UserDisabled(Event):
+    """An account was disabled; every session it had ended at once."""
+
+    sessions_ended: int
+    tag = "user:account:disabled"
+
+
+@dataclass(frozen=True)
 class AuthorityAdded(Event):
     """An authority was set up on this node."""
 

@@ -7,11 +7,13 @@ from datetime import timedelta
 
 from comity.domain.catalogue import Catalogue
 from comity.domain.delivery import RetryPolicy
+from comity.domain.sign_in import SignInPolicy
 from comity.services.evidence_ports import EvidenceFiles, EvidencePeers, EvidenceTrust
 from comity.services.ledger_ports import LedgerKit
 from comity.services.notification_ports import NotifyKit
 from comity.services.originals_ports import OriginalsKit
 from comity.services.ports import Clock, FaultPoints, IdFactory, PasswordHasher, UnitOfWorkFactory
+from comity.services.sign_in_ports import OneTimeCodes
 from comity.services.statistics_ports import StatisticsKit
 from comity.services.transport_ports import Envelopes, PeerClient, TrustStore, WireCodec
 
@@ -72,3 +74,7 @@ class ServiceContext:
     ledger: LedgerKit | None = None
     # Alerts to the people on duty (e-mail, webhooks); None where none is configured.
     notify: NotifyKit | None = None
+    # Throttling, idle timeout, re-authentication window, MFA requirement; and the one-time
+    # codes of enrolled authenticators (None: no account can enrol one).
+    sign_in: SignInPolicy = field(default_factory=SignInPolicy)
+    one_time_codes: OneTimeCodes | None = None

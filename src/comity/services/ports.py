@@ -12,6 +12,7 @@ from comity.domain.access import Authority, User
 from comity.domain.deadlines import Deadline
 from comity.domain.events import Event
 from comity.domain.requests import CooperationRequest
+from comity.domain.sign_in import SessionRecord
 from comity.domain.values import Side
 from comity.domain.workflow import Status
 from comity.services.asset_statement_ports import AssetStatementRepository
@@ -22,6 +23,7 @@ from comity.services.notification_ports import NotificationRepository
 from comity.services.originals_ports import OriginalRecords
 from comity.services.practice_ports import PracticeRepository
 from comity.services.roster_ports import RosterRepository
+from comity.services.sign_in_ports import SignInFailureRepository
 from comity.services.transport_ports import (
     EvidenceRepository,
     InboxRepository,
@@ -163,6 +165,23 @@ class UserRepository(Protocol):
         """Every account, by user name."""
         ...
 
+    def set_active(self, user_id: str, active: bool) -> None:
+        """Enable or disable the account."""
+        ...
+
+    def totp(self, user_id: str) -> tuple[str, int | None] | None:
+        """The account's TOTP secret and last used step, or None if none is enrolled."""
+        ...
+
+    def set_totp(self, user_id: str, secret: str) -> None:
+        """Enrol (or replace) the account's TOTP secret; no step is used yet."""
+        ...
+
+    def use_totp_step(self, user_id: str, step: int) -> bool:
+        """Mark ``step`` used if it is after the last one used; False if it was not (a code
+        that another request used first)."""
+        ...
+
 
 class AuthorityRepository(Protocol):
     """Stores this node's authorities."""
@@ -197,6 +216,18 @@ class TokenRepository(Protocol):
 
     def user_for(self, *, digest: str, now: datetime) -> str | None:
         """The id of the user holding an unexpired token with this digest, or None."""
+        ...
+
+    def session(self, *, digest: str) -> SessionRecord | None:
+        """The session of the token with this digest, or None."""
+        ...
+
+    def touch(self, *, digest: str, at: datetime) -> None:
+        """Note that the session was used at ``at`` (its idle time starts again)."""
+        ...
+
+    def revoke_all(self, *, user_id: str) -> int:
+        """End every session of the user; how many there were."""
         ...
 
 
@@ -240,6 +271,9 @@ class UnitOfWork(Protocol):
 
     @property
     def tokens(self) -> TokenRepository: ...
+
+    @property
+    def sign_in_failures(self) -> SignInFailureRepository: ...
 
     @property
     def audit(self) -> AuditLog: ...

@@ -53,6 +53,10 @@ user_account = Table(
     Column("roles", json_type(), nullable=False),
     Column("active", Boolean, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
+    # The enrolled authenticator's TOTP secret (base32) and the last time step whose code
+    # was accepted, so no code works twice (ASVS 6.5.1); both empty until enrolment.
+    Column("totp_secret", String(64)),
+    Column("totp_last_step", BigInteger),
 )
 
 api_token = Table(
@@ -62,6 +66,22 @@ api_token = Table(
     Column("user_id", String(ID), ForeignKey("user_account.id"), nullable=False, index=True),
     Column("issued_at", UTCDateTime(), nullable=False),
     Column("expires_at", UTCDateTime(), nullable=False),
+    # When the session's password (and code) were last checked, and when it was last used:
+    # the re-authentication window and the idle timeout. Empty on tokens from before 0012,
+    # which count from their issue.
+    Column("authenticated_at", UTCDateTime()),
+    Column("last_seen_at", UTCDateTime()),
+)
+
+# Failed sign-ins by the digest of the name tried or of the client address, kept for the
+# throttling window: in the database, so a restart forgets nothing and workers share them.
+sign_in_failure = Table(
+    "sign_in_failure",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("subject", String(64), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Index("ix_sign_in_failure_subject", "subject", "at"),
 )
 
 cooperation_request = Table(

@@ -12,6 +12,7 @@ from comity.domain.errors import AuditUnavailableError
 from comity.domain.events import Event
 from comity.store.account_repositories import (
     SQLAuthorityRepository,
+    SQLSignInFailureRepository,
     SQLTokenRepository,
     SQLUserRepository,
 )
@@ -21,6 +22,7 @@ from comity.store.data_protection_repositories import (
     SQLDataAccessRepository,
     SQLDeletionRecordRepository,
 )
+from comity.store.disk_full import storage_full
 from comity.store.evidence_repositories import SQLPackageRepository
 from comity.store.ledger_repository import SQLLedgerRepository
 from comity.store.notification_repository import SQLNotificationRepository
@@ -50,6 +52,7 @@ class SQLAlchemyUnitOfWork:
         self.users = SQLUserRepository(self.session)
         self.authorities = SQLAuthorityRepository(self.session)
         self.tokens = SQLTokenRepository(self.session)
+        self.sign_in_failures = SQLSignInFailureRepository(self.session)
         self.audit = SQLAuditLog(self.session)
         self.ledger = SQLLedgerRepository(self.session)
         self.notifications = SQLNotificationRepository(self.session)
@@ -97,7 +100,16 @@ class SQLAlchemyUnitOfWork:
             raise AuditUnavailableError(
                 "the audit log cannot be written; nothing was changed"
             ) from error
-        self.session.commit()
+        try:
+            self.session.commit()
+        except SQLAlchemyError as error:
+            # A full disk is told apart (507, and the node recovers once space returns);
+            # anything else stays the unexpected error it is.
+            self.session.rollback()
+            full = storage_full(error)
+            if full is not None:
+                raise full from error
+            raise
         self._staged.clear()
         for request in self.requests.seen.values():
             request.events.clear()

@@ -43,6 +43,7 @@ STATUS: dict[type[domain.DomainError], int] = {
     domain.OnwardTransferDeniedError: 403,
     domain.RetentionExpiredError: 410,
     domain.AuthenticationError: 401,
+    domain.SignInThrottledError: 429,
     domain.CatalogueError: 500,
     domain.AuditUnavailableError: 503,
     domain.AuditIntegrityError: 503,
@@ -183,6 +184,8 @@ def install(app: FastAPI) -> None:
         )
         if isinstance(error, OffsetMismatchError):
             answer.headers["Upload-Offset"] = str(error.offset)
+        if isinstance(error, domain.SignInThrottledError):
+            answer.headers["Retry-After"] = str(error.retry_after)
         return answer
 
     @app.exception_handler(RequestValidationError)

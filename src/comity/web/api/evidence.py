@@ -26,6 +26,7 @@ from comity.domain.errors import FieldIssue, InvalidFieldsError, StorageFullErro
 from comity.domain.evidence import AcquisitionRecord, FileEntry, check_path
 from comity.services import evidence as service
 from comity.services.evidence import PackageView
+from comity.web.api.auth import RecentUser
 from comity.web.api.schemas import ProblemOut
 from comity.web.deps import Context, CurrentUser
 
@@ -161,7 +162,7 @@ async def upload(
     request_id: str,
     request: Request,
     ctx: Context,
-    user: CurrentUser,
+    user: RecentUser,
     file_name: Annotated[str, Query(min_length=1, max_length=255)],
     acquired_by: Text,
     method: Text,
@@ -170,7 +171,8 @@ async def upload(
     acquired_at: datetime | None = None,
 ) -> PackageOut:
     """Upload one file (raw bytes) and seal it as a package for the request's other State;
-    the node then transfers it. Memory stays bounded: the bytes go straight to disk."""
+    the node then transfers it. Memory stays bounded: the bytes go straight to disk.
+    Releasing evidence needs a recent sign-in (401 ``REAUTH_REQUIRED`` otherwise)."""
     try:
         name = check_path(file_name)
     except Exception as error:

@@ -15,6 +15,7 @@ from comity.domain.workflow import Status, allowed_next
 from comity.services import data_protection, exchange, practice
 from comity.services import requests as service
 from comity.services.ports import RequestQuery
+from comity.web.api.auth import RecentUser
 from comity.web.api.schemas import (
     AnswersBody,
     ApproveBody,
@@ -172,9 +173,10 @@ def submit(request_id: str, ctx: Context, user: CurrentUser) -> RequestOut:
 
 @router.post("/{request_id}/approve", response_model=RequestOut, responses=_ERRORS)
 def approve(
-    request_id: str, ctx: Context, user: CurrentUser, body: ApproveBody | None = None
+    request_id: str, ctx: Context, user: RecentUser, body: ApproveBody | None = None
 ) -> RequestOut:
-    """Approve (an approver who is not the drafter: four eyes)."""
+    """Approve (an approver who is not the drafter: four eyes), with a sign-in within the
+    node's re-authentication window (401 ``REAUTH_REQUIRED`` otherwise: POST /auth/reauth)."""
     view = service.approve(
         ctx,
         actor=user,

@@ -42,6 +42,8 @@ class TokenRequest(Strict):
 
     username: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     password: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+    # The current code of the account's authenticator app, if one is enrolled.
+    otp: Annotated[str, StringConstraints(max_length=16)] | None = None
 
 
 class TokenResponse(BaseModel):

@@ -37,6 +37,7 @@ from comity.web.ui.draft_steps import anchor_of
 from comity.web.ui.i18n import N_
 from comity.web.ui.page import FormOfficer, Officer, SignedIn, refused, render
 from comity.web.ui.page import services as _ctx
+from comity.web.ui.reauth import needs_reauth
 from comity.web.ui.request_lists import authority_requests, urgency_rank, usernames
 
 router = APIRouter(include_in_schema=False)
@@ -173,6 +174,11 @@ def approve(
         view = _read(request, officer, request_id)
     except DomainError as error:
         return refused(request, officer, error)
+    # Approving needs a recent sign-in: otherwise the password (and code) first, then back
+    # to this request's approval page.
+    stale = needs_reauth(request, officer, f"/approvals/{request_id}")
+    if stale is not None:
+        return stale
     try:
         requests.approve(
             ctx,

@@ -11,7 +11,12 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from comity.domain.access import can_see
-from comity.domain.errors import DomainError, InvalidCredentialsError
+from comity.domain.errors import (
+    DomainError,
+    InvalidCredentialsError,
+    MfaRequiredError,
+    SignInThrottledError,
+)
 from comity.domain.requests import CooperationRequest
 from comity.domain.values import Role
 from comity.domain.workflow import Status
@@ -28,13 +33,15 @@ from comity.services.ports import RequestQuery
 from comity.web.api.evidence import download
 from comity.web.errors import status_for
 from comity.web.timeline import timeline_of
-from comity.web.ui import i18n, sessions
+from comity.web.ui import i18n, reauth, sessions
 from comity.web.ui.page import FormExpiredError, FormOfficer, SignedIn, current_officer, refused
 from comity.web.ui.page import render as _render
 from comity.web.ui.page import services as _ctx
 from comity.web.ui.practice import practice_panel
 
 router = APIRouter(include_in_schema=False)
+# Re-authentication belongs with sign-in: its pages are served with this module's.
+router.include_router(reauth.router)
 
 # Deadlines falling due within this many days are shown on the dashboard.
 DEADLINE_HORIZON = timedelta(days=7)
@@ -73,16 +80,31 @@ def login(
     request: Request,
     username: Annotated[str, Form(max_length=200)] = "",
     password: Annotated[str, Form(max_length=1000)] = "",
+    otp: Annotated[str, Form(max_length=16)] = "",
     csrf_token: Annotated[str | None, Form(max_length=200)] = None,
     back_to: Annotated[str, Form(max_length=500)] = "/",
 ) -> Response:
-    """Check the credentials; on success the session cookie and the page asked for."""
+    """Check the credentials (and the one-time code of an enrolled account); on success a
+    new session cookie, whatever cookie the browser had (no session fixation), and the page
+    asked for. Failures are throttled per name and address like the API's."""
     target = _back_to(back_to)
     if not sessions.login_csrf_valid(request, csrf_token):
         expired = status_for(FormExpiredError("csrf"))
         return _login_page(request, "expired", expired, back_to=target)
     try:
-        issued = users.sign_in(_ctx(request), username=username, password=password)
+        issued = users.sign_in(
+            _ctx(request),
+            username=username,
+            password=password,
+            otp=otp or None,
+            address=reauth.client_address(request),
+        )
+    except SignInThrottledError as error:
+        page = _login_page(request, "throttled", status_for(error), back_to=target)
+        page.headers["Retry-After"] = str(error.retry_after)
+        return page
+    except MfaRequiredError as error:
+        return _login_page(request, "mfa", status_for(error), back_to=target)
     except InvalidCredentialsError as error:
         return _login_page(request, "wrong", status_for(error), back_to=target)
     response = RedirectResponse(target, status_code=303)
