@@ -4,13 +4,18 @@ across a restart of the node, get no token, and most of them are throttled befor
 password is checked. The victim signs in once the window has passed (no permanent denial of
 service). The attempts' passwords are canaries: no audit leaf or log line may hold one.
 
-``COMITY_FAULT_SIGN_IN_ATTEMPTS`` sets how many attempts (200 by default).
+A known and an unknown name are refused alike, in the same time (medians within 10 %).
+
+``COMITY_FAULT_SIGN_IN_ATTEMPTS`` sets how many attempts (200 by default),
+``COMITY_FAULT_ENUMERATION_TRIALS`` how many timing trials per name (60).
 """
 
 from __future__ import annotations
 
 import math
 import os
+import statistics
+import time
 import uuid
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -21,6 +26,7 @@ import pyotp
 from starlette.testclient import TestClient
 
 from comity.bootstrap import Container, build
+from comity.config import Settings
 from comity.domain.commands import AddUser
 from comity.domain.values import Role
 from comity.services import node, users
@@ -106,3 +112,45 @@ def test_brute_force_from_two_addresses_is_throttled_and_never_succeeds(tmp_path
     settings = container.settings
     container.close()
     assert_invariants([NodeStore.of(settings)], canaries=[canary], quiescent=True)
+
+
+TRIALS = int(os.environ.get("COMITY_FAULT_ENUMERATION_TRIALS", "60"))
+
+
+def test_a_known_and_an_unknown_name_take_the_same_time_to_refuse(tmp_path: Path) -> None:
+    """A-07 (ASVS 6.3.8): a wrong password for an existing account and any password for a
+    name that does not exist get the same answer after the same work. With real argon2 costs
+    (OWASP's minimum: 19 MiB, two passes) the check dominates the answer, so the medians of
+    interleaved trials differ by under 10 %."""
+    settings = replace_settings(tmp_path)
+    container = build(settings)
+    container.upgrade_database()
+    node.ensure_authorities(container.services)
+    users.add_user(
+        container.services, command=AddUser("known", PASSWORD, frozenset({Role.DRAFTER}))
+    )
+    # Throttling would answer early (and alike); the timing of the check itself is measured.
+    policy = replace(container.services.sign_in, max_failures=10**6, max_address_failures=10**6)
+    container.services = replace(container.services, sign_in=policy)
+    client = TestClient(create_app(container))
+    timings: dict[str, list[float]] = {"known": [], "unknown": []}
+    bodies: dict[str, set[str]] = {"known": set(), "unknown": set()}
+    for _ in range(TRIALS):
+        for name in ("known", "unknown"):
+            started_at = time.perf_counter()
+            answer = client.post(
+                "/api/v1/auth/token", json={"username": name, "password": "not the password"}
+            )
+            timings[name].append(time.perf_counter() - started_at)
+            assert answer.status_code == 401
+            bodies[name].add(answer.text)
+    container.close()
+    assert bodies["known"] == bodies["unknown"] and len(bodies["known"]) == 1
+    known, unknown = statistics.median(timings["known"]), statistics.median(timings["unknown"])
+    assert abs(known - unknown) / max(known, unknown) < 0.10, (known, unknown)
+
+
+def replace_settings(tmp_path: Path) -> Settings:
+    """The fault tier's node settings with production-like password hashing costs."""
+    base = settings_for(f"sqlite:///{tmp_path / 'timing.db'}", tmp_path)
+    return base.model_copy(update={"argon2_time_cost": 2, "argon2_memory_cost": 19456})
