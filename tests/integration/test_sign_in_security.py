@@ -329,3 +329,28 @@ def test_the_command_line_enrols_an_app_once_and_disables_an_account(
     assert disabled.exit_code == 0 and "1 session(s) ended" in disabled.output
     unknown = runner.invoke(app, ["user", "disable", "nobody", "--dir", directory])
     assert unknown.exit_code != 0
+
+
+def test_reauthentication_in_the_pages_asks_an_enrolled_officer_for_a_fresh_code(
+    seeded: Node,
+) -> None:
+    clock = controlled(seeded)
+    totp = enrol(seeded, "approver")
+    with TestClient(create_app(seeded.container)) as browser:
+        form = browser.get("/login")
+        data = {"username": "approver", "password": PASSWORD, "csrf_token": csrf_of(form.text)}
+        data["otp"] = totp.at(clock.now())
+        assert browser.post("/login", data=data, follow_redirects=False).status_code == 303
+        clock.move(minutes=11)
+        page = browser.get("/reauth?next=/approvals")
+        assert 'name="otp"' in page.text and 'value="/approvals"' in page.text
+        fields = {"csrf_token": csrf_of(page.text), "password": PASSWORD, "back_to": "/approvals"}
+        without = browser.post("/reauth", data=fields)
+        assert without.status_code == 401 and 'id="reauth-error"' in without.text
+        fields["otp"] = totp.at(clock.now())
+        done = browser.post("/reauth", data=fields, follow_redirects=False)
+        assert done.status_code == 303 and done.headers["location"] == "/approvals"
+        again = browser.post(
+            "/reauth", data=fields | {"csrf_token": csrf_of(browser.get("/").text)}
+        )
+        assert again.status_code == 401, "the same code does not work twice"
