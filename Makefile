@@ -62,8 +62,8 @@ soak: venv
 
 ## Static checks: formatting, lint, strict typing, layer contracts.
 check: venv
-	$(BIN)/ruff format --check src tests benchmarks
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks loadtest
+	$(BIN)/ruff check src tests benchmarks loadtest
 	$(BIN)/mypy --strict src
 	$(BIN)/lint-imports
 
@@ -81,8 +81,8 @@ catalogues: venv
 
 ## Reformat and autofix what ruff can.
 lint: venv
-	$(BIN)/ruff format src tests benchmarks
-	$(BIN)/ruff check --fix src tests benchmarks
+	$(BIN)/ruff format src tests benchmarks loadtest
+	$(BIN)/ruff check --fix src tests benchmarks loadtest
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.* htmlcov
