@@ -346,3 +346,13 @@ def test_two_checkpoints_racing_never_move_the_witness_back(nodes: Nodes) -> Non
             assert recorded.size == top.size
     else:
         assert recorded.size == middle.size and answers[top.size] == 409
+
+
+def test_deeply_nested_views_are_refused_not_a_server_error(nodes: Nodes) -> None:
+    # Found by the fault tier's fuzzing (F-01): 5 000 nested arrays exhausted json's recursion
+    # limit and the RecursionError escaped the witness route as a 500.
+    peers = _peers(nodes["XA"])
+    for body in (b"[" * 5000, b'{"views": ' * 5000):
+        answer = peers.witness_response("XB", "/views", body, "application/json")
+        assert answer.status_code == 400, answer.text
+        assert answer.json()["code"] == "CHECKPOINT_INVALID"

@@ -270,3 +270,13 @@ def test_any_json_object_round_trips(payload: dict[str, Any]) -> None:
     verified = verify_compact(sign_compact(payload, KEY, KID, typ=TYP), resolve, typ=TYP)
     assert verified.payload == payload
     assert verified.payload_bytes == canonical_json(payload)
+
+
+def test_a_deeply_nested_signed_payload_is_a_policy_violation() -> None:
+    # Found by the fault tier's fuzzing (F-01): nesting deeper than json's recursion limit
+    # raised RecursionError, which no caller expects from a parser of foreign input.
+    deep = b'{"a":' * 5000 + b"1" + b"}" * 5000
+    with pytest.raises(ValueError):
+        parse_strict_json(deep)
+    with pytest.raises(PolicyViolationError):
+        verify_compact(hand_built({"alg": "EdDSA", "kid": KID, "typ": TYP}, deep), resolve, typ=TYP)

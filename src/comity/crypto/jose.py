@@ -142,12 +142,16 @@ def _unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def parse_strict_json(data: bytes) -> Any:
-    """Parse UTF-8 JSON, refusing duplicate members and NaN/Infinity (``ValueError``)."""
-    return json.loads(
-        data.decode("utf-8"),
-        object_pairs_hook=_unique_object,
-        parse_constant=_reject_constant,
-    )
+    """Parse UTF-8 JSON, refusing duplicate members, NaN/Infinity and nesting deeper than the
+    decoder's recursion limit (``ValueError``)."""
+    try:
+        return json.loads(
+            data.decode("utf-8"),
+            object_pairs_hook=_unique_object,
+            parse_constant=_reject_constant,
+        )
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
 
 
 def _split(token: str | bytes) -> tuple[bytes, dict[str, Any], list[bytes]]:

@@ -181,7 +181,8 @@ def views_body(ctx: ServiceContext, *, recipient: str) -> bytes:
 def _views(body: bytes) -> list[str]:
     try:
         raw = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as error:
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:
+        # Deep nesting exhausts the decoder's recursion limit: malformed input like any other.
         raise CheckpointError("the shared views are not JSON") from error
     views = raw.get("views") if isinstance(raw, dict) else None
     if not isinstance(views, list) or len(views) > MAX_VIEWS:
