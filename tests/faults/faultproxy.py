@@ -328,10 +328,12 @@ class FaultProxy:
             # Twenty pieces a second at most, each sent once its share of time has passed.
             size = max(1, int(faults.kb_per_s * 1024 / 20))
             pieces = [p[i : i + size] for p in pieces for i in range(0, len(p), size)]
+        if faults.latency_ms or faults.jitter_ms:
+            # Once per read: what arrived meanwhile is read (and held) together next time, so
+            # a request-response exchange pays one latency per flight, as on a real link.
+            jitter = self._random.uniform(-faults.jitter_ms, faults.jitter_ms)
+            await asyncio.sleep(max(0.0, faults.latency_ms + jitter) / 1000)
         for index, piece in enumerate(pieces):
-            if faults.latency_ms or faults.jitter_ms:
-                jitter = self._random.uniform(-faults.jitter_ms, faults.jitter_ms)
-                await asyncio.sleep(max(0.0, faults.latency_ms + jitter) / 1000)
             if index and pause:
                 await asyncio.sleep(pause)
             if faults.kb_per_s:

@@ -138,6 +138,12 @@ def test_an_asymmetric_partition_loses_receipts_and_heals_consistent(
     wait_until(lambda: b_to_a.refused >= 3, "XB did not retry towards XA")
     assert _count(xa, "select count(*) from inbox_message") == 0
     assert_invariants([xa.store(), xb.store()])
+    # R-23: XB restarts in the middle; its duplicate detection and its own outbox survive.
+    xb.stop()
+    xb.start()
+    dropped = a_to_b.down.dropped
+    wait_until(lambda: a_to_b.down.dropped > dropped, "XA did not retry after XB restarted")
+    assert _count(xb, requests_at_b) == 1
 
     proxied_network.heal()
     wait_until(lambda: _acknowledged(xa) == REQUESTS, "XA's requests not delivered after heal")
@@ -148,3 +154,22 @@ def test_an_asymmetric_partition_loses_receipts_and_heals_consistent(
     issued = set(xb.rows("select message_id, receipt from inbox_message where sender_state='XA'"))
     assert held == issued and len(held) == REQUESTS
     record("asymmetric_partitions_healed")
+
+
+def test_a_slow_sliced_link_delivers_without_premature_retries(
+    proxied_network: ProxiedNetwork,
+) -> None:
+    """X-04 (reduced): latency with jitter, a bandwidth cap and a slicer both ways."""
+    xa, xb = proxied_network["XA"], proxied_network["XB"]
+    for proxy in proxied_network.into.values():
+        for direction in (proxy.up, proxy.down):
+            direction.latency(300, 100).bandwidth(256).slicer(512, 128, delay_ms=1)
+    xa.start()
+    xb.start()
+    for _ in range(2):
+        send_mla(xa)
+    wait_until(lambda: _acknowledged(xa) == 2, "XA's requests not delivered over the slow link")
+    # Slow is not lost: each request went once, with no retry before its answer came.
+    assert xa.rows("select attempts, last_error from outbox_message") == [(0, "")] * 2
+    assert _count(xb, "select count(*) from cooperation_request") == 2
+    assert_invariants([xa.store(), xb.store()], quiescent=True)
