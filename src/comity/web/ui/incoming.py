@@ -440,7 +440,9 @@ async def take_step(request: Request, request_id: str, officer: FormOfficer) -> 
     try:
         current = requests.get(ctx, actor=officer.user, request_id=request_id)
         if current.request.side is not Side.REQUESTED:
-            raise NotFoundError("no such received request")
+            # The officer may see this request of the authority, not take a received one's
+            # steps on it: forbidden, as the API answers (plan §8 decision 1).
+            raise PermissionDeniedError("steps are taken on received requests only")
     except DomainError as error:
         return refused(request, officer, error)
     now = ctx.clock.now()

@@ -21,9 +21,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from comity.domain.access import User
-from comity.domain.errors import AuthenticationError, DomainError, PermissionDeniedError
+from comity.domain.errors import (
+    AuthenticationError,
+    DomainError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from comity.domain.values import Role
-from comity.services import users
+from comity.services import requests, users
 from comity.services.context import ServiceContext
 from comity.web.errors import status_for
 from comity.web.ui import i18n, sessions
@@ -161,6 +166,7 @@ def render(
 
 def refused(request: Request, officer: Officer | None, error: DomainError) -> HTMLResponse:
     """The error page for a refused step, with the status the API gives the same error."""
+    error = _outside_scope(request, officer, error)
     return render(
         request,
         "ui/error.html",
@@ -170,6 +176,20 @@ def refused(request: Request, officer: Officer | None, error: DomainError) -> HT
         code=error.code,
         detail=error.detail,
     )
+
+
+def _outside_scope(request: Request, officer: Officer | None, error: DomainError) -> DomainError:
+    """A page refused for the officer's role, about a request the officer may not know exists,
+    answers as the API does: not found (plan §8 decision 1), so the role check a page makes
+    before reading the request neither differs from the API nor tells that it exists."""
+    request_id = request.path_params.get("request_id")
+    if officer is None or not request_id or not isinstance(error, PermissionDeniedError):
+        return error
+    try:
+        requests.get(services(request), actor=officer.user, request_id=str(request_id))
+    except NotFoundError as hidden:
+        return hidden
+    return error
 
 
 def is_htmx(request: Request) -> bool:
