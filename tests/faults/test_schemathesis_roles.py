@@ -1,13 +1,13 @@
 """F-04: the whole API from its own OpenAPI document, as every role (schemathesis 4.x).
 
-For each role of ``domain.values.Role`` a node on SQLite gets one user with that role alone;
-every operation is called with positive data (what the schema allows) and negative data
-(what it forbids), then the inferred links between operations are walked as a state machine
-(create a request, then act on it). The checks: no 5xx, only documented status codes,
-responses that match their schemas, negative data refused, authentication never ignored.
-``COMITY_SCHEMATHESIS_EXAMPLES`` sizes the examples per operation and phase (tier C budget:
-four minutes for the whole file on two workers); ``COMITY_SCHEMATHESIS_STEPS`` the state
-machine's steps.
+For each role of ``domain.values.Role``, XA (a keyed node on SQLite, federated with XB) gets
+one user with that role alone; every operation is called with positive data (what the schema
+allows) and negative data (what it forbids), then the inferred links between operations are
+walked as a state machine (create a request, then act on it). The checks: no 5xx, only
+documented status codes, responses that match their schemas, negative data refused,
+authentication never ignored. ``COMITY_SCHEMATHESIS_EXAMPLES`` sizes the examples per
+operation and phase (tier C budget: four minutes for the whole file on two workers);
+``COMITY_SCHEMATHESIS_STEPS`` the state machine's steps.
 """
 
 from __future__ import annotations
@@ -31,13 +31,13 @@ from schemathesis.specs.openapi.checks import (
 )
 from starlette.testclient import TestClient
 
-from comity.bootstrap import build
 from comity.domain.commands import AddUser
 from comity.domain.values import Role
-from comity.services import node, users
+from comity.services import users
 from comity.web.app import create_app
+from tests.faults.stateful_pair import open_pair
+from tests.federation_harness import PASSWORD
 from tests.figures import record
-from tests.integration.conftest import PASSWORD, settings_for
 
 EXAMPLES = int(os.environ.get("COMITY_SCHEMATHESIS_EXAMPLES", "10"))
 STEPS = int(os.environ.get("COMITY_SCHEMATHESIS_STEPS", "20"))
@@ -66,30 +66,41 @@ class Counter:
 
 @pytest.fixture
 def api_as(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Any, str]]:
-    """The node's API schema, and a bearer token of a user who has only ``request.param``."""
+    """XA's API schema (a node with its keys, in a federation with XB, as in production),
+    and a bearer token of a user who has only the role ``request.param``."""
     role: Role = request.param
-    container = build(settings_for(f"sqlite:///{tmp_path / 'api.db'}", tmp_path))
-    container.upgrade_database()
-    node.ensure_authorities(container.services)
-    users.add_user(container.services, command=AddUser("officer", PASSWORD, frozenset({role})))
-    app = create_app(container)
-    answer = TestClient(app).post(
-        "/api/v1/auth/token", json={"username": "officer", "password": PASSWORD}
-    )
-    assert answer.status_code == 200, answer.text
-    yield schemathesis.openapi.from_asgi("/api/v1/openapi.json", app), answer.json()["access_token"]
-    container.close()
+    for nodes in open_pair(tmp_path):
+        xa = nodes["XA"]
+        users.add_user(xa.ctx, command=AddUser("officer", PASSWORD, frozenset({role})))
+        app = create_app(xa.container)
+        answer = TestClient(app).post(
+            "/api/v1/auth/token", json={"username": "officer", "password": PASSWORD}
+        )
+        assert answer.status_code == 200, answer.text
+        schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", app)
+        # A body over the node's limit is refused before it is read, as 413: a rejection too.
+        rejection = schema.config.checks.negative_data_rejection
+        rejection.expected_statuses = [*rejection.expected_statuses, "413"]
+        yield schema, answer.json()["access_token"]
+
+
+def _auth(case: schemathesis.Case, token: str, mode: GenerationMode) -> dict[str, str]:
+    """The officer's token in place of the generated one. A negative case that leaves the
+    Authorization header out on purpose (the security scheme requires it) goes without."""
+    generated = any(name.lower() == "authorization" for name in case.headers or {})
+    if generated or mode is GenerationMode.POSITIVE:
+        return {"Authorization": f"Bearer {token}"}
+    return {}
 
 
 def _fuzz(operation: Any, token: str, mode: GenerationMode, counter: Counter) -> None:
     @given(case=operation.as_strategy(generation_mode=mode))
     @SETTINGS
     def call(case: schemathesis.Case) -> None:
-        response = case.call(headers={"Authorization": f"Bearer {token}"})
+        headers = _auth(case, token, mode)
+        response = case.call(headers=headers)
         counter.cases += 1
-        case.validate_response(
-            response, checks=CHECKS, headers={"Authorization": f"Bearer {token}"}
-        )
+        case.validate_response(response, checks=CHECKS, headers=headers)
 
     try:
         call()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import atheris
@@ -45,6 +45,10 @@ def instrumented() -> AbstractContextManager[Any]:
     Only ``comity`` is instrumented: instrumenting every loaded library (33 000 functions)
     takes longer than a tier-C run of the target.
     """
+    main = getattr(sys.modules.get("__main__"), "__spec__", None)
+    if main is None or not main.name.startswith("tests.faults.fuzz."):
+        # Imported by the runner for its seeds: no instrumentation in the test process.
+        return nullcontext()
     return atheris.instrument_imports(include=["comity", "joserfc", "http_message_signatures"])
 
 

@@ -26,7 +26,12 @@ def seeds(material: Material) -> list[bytes]:
     """A real token signed by XA, and a payload to sign."""
     keys = material.sender_keys
     token = sign_compact(submit_payload(), keys.signing, keys.signing_kid, typ=TYP)
-    return [b"\x00" + token.encode("ascii"), b"\x01" + canonical_json(submit_payload())]
+    return [
+        b"\x00" + token.encode("ascii"),
+        b"\x01" + canonical_json(submit_payload()),
+        # Regression seed: nesting past json's recursion limit raised RecursionError.
+        b"\x01" + b'{"a":' * 5000 + b"1" + b"}" * 5000,
+    ]
 
 
 def parse(data: bytes) -> object:

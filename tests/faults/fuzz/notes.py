@@ -46,6 +46,8 @@ def seeds(material: Material) -> list[bytes]:
     return [
         b"\x00" + format_add_checkpoint(2, [bytes(32), bytes(range(32))], note),
         b"\x01" + views.encode(),
+        # Regression seed: nesting past json's recursion limit once escaped as a 500.
+        b"\x01" + b"[" * 5000,
     ]
 
 
