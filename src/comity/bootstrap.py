@@ -294,7 +294,7 @@ def build(settings: Settings) -> Container:
             reauth_window=timedelta(minutes=settings.reauth_minutes),
             require_mfa=settings.require_mfa,
         ),
-        one_time_codes=TotpCodes(),
+        one_time_codes=TotpCodes(keys_dir(settings) / "totp.key"),
         retention=timedelta(days=settings.retention_days),
         federation=wired[0] if wired else None,
         evidence=build_evidence(settings, wired[1]) if wired else None,

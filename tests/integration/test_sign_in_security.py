@@ -322,7 +322,9 @@ def test_the_command_line_enrols_an_app_once_and_disables_an_account(
         users.sign_in(ctx, username="ana", password=PASSWORD, otp=pyotp.TOTP(secret).now())
         with container.engine.connect() as connection:
             audit = "\n".join(connection.scalars(text("SELECT leaf FROM audit_leaf")))
+            stored = connection.scalar(text("SELECT totp_secret FROM user_account"))
         assert secret not in audit
+        assert stored is not None and secret not in stored, "the secret is stored sealed"
     finally:
         container.close()
     disabled = runner.invoke(app, ["user", "disable", "ana", "--dir", directory])

@@ -28,10 +28,13 @@ class SignInFailureRepository(Protocol):
 
 
 class OneTimeCodes(Protocol):
-    """Time-based one-time codes (RFC 6238): new secrets, their URIs, and checking a code."""
+    """Time-based one-time codes (RFC 6238): new secrets, their URIs, and checking a code.
+
+    A secret is opaque to the services: the adapter may hand it out sealed, and it is only
+    ever given back to the adapter."""
 
     def new_secret(self) -> str:
-        """A fresh random secret in base32."""
+        """A fresh random secret, in the form the adapter stores it."""
         ...
 
     def provisioning_uri(self, secret: str, *, account: str, issuer: str) -> str:

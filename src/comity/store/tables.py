@@ -53,9 +53,10 @@ user_account = Table(
     Column("roles", json_type(), nullable=False),
     Column("active", Boolean, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
-    # The enrolled authenticator's TOTP secret (base32) and the last time step whose code
-    # was accepted, so no code works twice (ASVS 6.5.1); both empty until enrolment.
-    Column("totp_secret", String(64)),
+    # The enrolled authenticator's TOTP secret (sealed with a key outside the database) and
+    # the last time step whose code was accepted, so no code works twice (ASVS 6.5.1); both
+    # empty until enrolment.
+    Column("totp_secret", String(200)),
     Column("totp_last_step", BigInteger),
 )
 

@@ -17,7 +17,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.add_column("user_account", sa.Column("totp_secret", sa.String(length=64), nullable=True))
+    op.add_column("user_account", sa.Column("totp_secret", sa.String(length=200), nullable=True))
     op.add_column("user_account", sa.Column("totp_last_step", sa.BigInteger(), nullable=True))
     op.add_column("api_token", sa.Column("authenticated_at", UTCDateTime(), nullable=True))
     op.add_column("api_token", sa.Column("last_seen_at", UTCDateTime(), nullable=True))
