@@ -56,7 +56,7 @@ class EchoServer(socketserver.ThreadingTCPServer):
 @pytest.fixture
 def echo() -> Iterator[EchoServer]:
     server = EchoServer()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield server
@@ -233,7 +233,7 @@ def test_cut_resets_open_connections_and_refuses_new_ones_until_heal(proxy: Faul
 
 def test_the_upstream_can_be_pointed_elsewhere(proxy: FaultProxy) -> None:
     other = EchoServer()
-    threading.Thread(target=other.serve_forever, daemon=True).start()
+    threading.Thread(target=other.serve_forever, args=(0.05,), daemon=True).start()
     try:
         proxy.upstream = other.port
         with _client(proxy) as client:

@@ -139,7 +139,7 @@ class _GarbageHandler(socketserver.BaseRequestHandler):
 def fake_xb(proxied_network: ProxiedNetwork) -> Iterator[FakePeer]:
     keys = proxied_network["XB"].data_dir / "keys"
     server = FakePeer(str(keys / "tls-server.pem"), str(keys / "tls-server.key"))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     try:
         yield server
     finally:
