@@ -171,11 +171,6 @@ def test_every_message_delivered_one_to_five_times_in_any_order_has_one_effect(
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product defect (reported): incoming._counterpart_copy refuses a step for an "
-    "unknown exchange with a final signed NOT_FOUND, and the refusal is kept for its retries",
-)
 def test_a_dependent_message_that_overtakes_its_parent_is_not_lost(
     nodes: dict[str, FedNode],
 ) -> None:
@@ -189,8 +184,11 @@ def test_a_dependent_message_that_overtakes_its_parent_is_not_lost(
     early = peers.post("XB", child_envelope)
     body = json.loads(early.content)
     sys.stdout.write(f"withdrawal before its request: {early.status_code} {body}\n")
-    # Parked or a retriable answer, never a final (signed) refusal.
+    # A retriable answer, never a final (signed) refusal, and nothing kept for it.
     assert "signal" not in body, f"R-19: the overtaking message was refused for good: {body}"
+    assert early.status_code == 503 and body["code"] == "DEPENDENCY_PENDING"
+    assert early.headers["Retry-After"] == "5"
+    assert _count(xb, "select count(*) from inbox_message") == 0
     assert peers.post("XB", parent_envelope).status_code == 200
     late = peers.post("XB", child_envelope)
     assert late.status_code == 200, late.text

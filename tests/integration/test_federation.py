@@ -366,8 +366,9 @@ def test_a_refused_message_gets_a_signed_negative_answer_that_is_final(nodes) ->
     xa, xb = nodes["XA"], nodes["XB"]
     request_id = approved(xa)
     exchange.send(xa.ctx, actor=xa.people["approver"], request_id=request_id)
-    # XB has no authority "central"? It has; remove the directory route instead: make XB
-    # refuse by sending a step about an exchange it never saw.
+    relay(xa)
+    # XB refuses a step no request may take: a return to draft (a draft never leaves its
+    # node). A step about an exchange XB has not seen yet is not refused but retried (R-19).
     fed = xa.ctx.federation
     with xa.ctx.uow() as uow:
         request = uow.requests.get(request_id)
@@ -378,7 +379,7 @@ def test_a_refused_message_gets_a_signed_negative_answer_that_is_final(nodes) ->
             uow,
             request=request,
             message_type=MessageType.REQUEST_STATUS,
-            body=StepBody(exchange_id="never-sent", status=Status.WITHDRAWN, reason="x"),
+            body=StepBody(exchange_id=request.exchange_id, status=Status.DRAFT, reason="x"),
             now=datetime.now(UTC),
         )
         uow.commit()
@@ -386,7 +387,7 @@ def test_a_refused_message_gets_a_signed_negative_answer_that_is_final(nodes) ->
     with xa.ctx.uow() as uow:
         messages = [uow.outbox.get(m) for m in _message_ids(xa)]
     refused = next(m for m in messages if m.type is MessageType.REQUEST_STATUS)
-    assert refused.status is DeliveryStatus.REJECTED and refused.last_error == "NOT_FOUND"
+    assert refused.status is DeliveryStatus.REJECTED and refused.last_error == "ILLEGAL_TRANSITION"
     evidences = [
         e.stage
         for e in requests.get(xa.ctx, actor=xa.people["drafter"], request_id=request_id).evidences
@@ -395,7 +396,7 @@ def test_a_refused_message_gets_a_signed_negative_answer_that_is_final(nodes) ->
     assert evidences[-1] is Stage.NOT_DELIVERED
     # A duplicate of the refused message is refused again, never accepted.
     again = fed.peers.post("XB", refused.envelope)
-    assert again.json()["duplicate"] is True and again.json()["code"] == "NOT_FOUND"
+    assert again.json()["duplicate"] is True and again.json()["code"] == "ILLEGAL_TRANSITION"
     assert rows(xb, inbox_message, inbox_message.c.outcome == "not_delivered") == 1
 
 
@@ -676,3 +677,28 @@ def test_accepted_conditions_become_obligations_on_both_copies(nodes) -> None:
     assert shown["obligations"][0]["conditions"] == conditions
     assert shown["usage_policy"]["originating_state"] == "XB"
     assert shown["usage_policy"]["onward_transfer"] == "prohibited"
+
+
+def test_a_withdrawal_that_overtakes_its_request_is_retried_not_refused(nodes) -> None:
+    """R-19: a dependent message that arrives first gets "try later", keeps nothing at the
+    receiver, and the relay delivers both once the request is there."""
+    xa, xb = nodes["XA"], nodes["XB"]
+    request_id = approved(xa)
+    exchange.send(xa.ctx, actor=xa.people["approver"], request_id=request_id)
+    requests.withdraw(xa.ctx, actor=xa.people["approver"], request_id=request_id, reason="moot")
+    with xa.ctx.uow() as uow:
+        messages = [uow.outbox.get(m) for m in _message_ids(xa)]
+    withdrawal = next(m for m in messages if m and m.type is MessageType.REQUEST_WITHDRAW)
+    early = xa.ctx.federation.peers.post("XB", withdrawal.envelope)
+    assert early.status_code == 503 and early.headers["Retry-After"] == "5"
+    assert early.json()["code"] == "DEPENDENCY_PENDING" and "signal" not in early.json()
+    assert rows(xb, inbox_message) == 0
+    relay(xa)
+    copy = the_copy(xb, xa_exchange(xa, request_id))
+    assert copy.status is Status.WITHDRAWN
+    assert rows(xb, inbox_message, inbox_message.c.outcome == "delivered") == 2
+
+
+def xa_exchange(node: FedNode, request_id: str) -> str:
+    with node.ctx.uow() as uow:
+        return str(uow.requests.get(request_id).exchange_id)

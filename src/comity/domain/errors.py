@@ -216,6 +216,16 @@ class SignInThrottledError(DomainError):
         self.retry_after = retry_after
 
 
+class DependencyPendingError(DomainError):
+    """A message from another State refers to one that has not arrived yet (security-test-plan
+    R-19): a step or a withdrawal overtook its request on the way. It is not refused for
+    good, because the request is still coming: the receiver keeps nothing and answers "try
+    later", and the sender's relay sends the same bytes again."""
+
+    code = "DEPENDENCY_PENDING"
+    retry_after = 5
+
+
 class ConflictError(DomainError):
     """The command conflicts with existing state, such as a user name already taken."""
 

@@ -18,10 +18,10 @@ from comity.domain.errors import (
     ClockSkewError,
     ConcurrencyError,
     ConflictError,
+    DependencyPendingError,
     DomainError,
     IllegalTransitionError,
     MessageIdConflictError,
-    NotFoundError,
     ReplayError,
     SignerUntrustedError,
     TrustError,
@@ -114,7 +114,7 @@ def _apply_once(ctx: ServiceContext, message: Message, digest: str, now: datetim
             return Reply(prior.outcome, prior.receipt, duplicate=True, code=prior.code)
         try:
             request = _effect(ctx, uow, message, now)
-        except (TrustError, ConcurrencyError):
+        except (TrustError, ConcurrencyError, DependencyPendingError):
             raise
         except DomainError as error:
             refused = error
@@ -276,7 +276,11 @@ def _counterpart_copy(
         if request is not None and request.requested_state != sender:
             request = None
     if request is None:
-        raise NotFoundError("no request with that exchange id is shared with the sender")
+        # Messages may overtake one another (a withdrawal sent right after its request, a
+        # retry of the request still pending): not found yet is not refused for good.
+        raise DependencyPendingError(
+            "no request with that exchange id is shared with the sender yet"
+        )
     return request
 
 

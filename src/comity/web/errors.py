@@ -55,6 +55,7 @@ STATUS: dict[type[domain.DomainError], int] = {
     domain.EquivocationError: 422,
     domain.TrustError: 422,
     domain.TrustStaleError: 503,
+    domain.DependencyPendingError: 503,
     domain.ReplayError: 409,
     domain.SchemaInvalidError: 422,
     domain.MessageIdConflictError: 409,
@@ -184,7 +185,7 @@ def install(app: FastAPI) -> None:
         )
         if isinstance(error, OffsetMismatchError):
             answer.headers["Upload-Offset"] = str(error.offset)
-        if isinstance(error, domain.SignInThrottledError):
+        if isinstance(error, domain.SignInThrottledError | domain.DependencyPendingError):
             answer.headers["Retry-After"] = str(error.retry_after)
         return answer
 

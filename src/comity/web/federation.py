@@ -74,9 +74,13 @@ def _handle(container: Container, url: str, headers: dict[str, str], body: bytes
         sender = verified_sender(container, url=url, headers=headers, body=body)
         reply = incoming.receive(ctx, body, transport_signer=sender)
     except domain.DomainError as error:
-        if not isinstance(error, domain.TrustStaleError):
+        if not isinstance(error, domain.TrustStaleError | domain.DependencyPendingError):
             log.warning("refused a delivery: %s", error.code)
-        return _problem(status_for(error), error.code, error.detail)
+        answer = _problem(status_for(error), error.code, error.detail)
+        if isinstance(error, domain.DependencyPendingError):
+            # Not a refusal: the sender's relay sends the same bytes again after this.
+            answer.headers["Retry-After"] = str(error.retry_after)
+        return answer
     if reply.stage is Stage.DELIVERED:
         return JSONResponse({"receipt": reply.signed, "duplicate": reply.duplicate})
     # A refusal of a verified message: final for the sender because it is signed.
