@@ -45,9 +45,9 @@ def material_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def _corpus(target: str, root: Path, into: Path) -> int:
+def _corpus(target: str, root: Path, into: Path, monkeypatch: pytest.MonkeyPatch) -> int:
     """Write the target's seeds (real objects) into ``into``; how many."""
-    os.environ[material.MATERIAL_ENV] = str(root)
+    monkeypatch.setenv(material.MATERIAL_ENV, str(root))
     material.load.cache_clear()
     module = importlib.import_module(f"tests.faults.fuzz.{target}")
     seeds = module.seeds(material.load())
@@ -59,10 +59,10 @@ def _corpus(target: str, root: Path, into: Path) -> int:
 
 @pytest.mark.parametrize("target", TARGETS)
 def test_a_parser_raises_only_errors_of_the_tree(
-    target: str, material_root: Path, tmp_path: Path
+    target: str, material_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     corpus = tmp_path / "corpus"
-    assert _corpus(target, material_root, corpus) >= 1
+    assert _corpus(target, material_root, corpus, monkeypatch) >= 1
     artifacts = tmp_path / "artifacts"
     artifacts.mkdir()
     command = [
