@@ -29,8 +29,11 @@ def deliver_due(ctx: ServiceContext, *, limit: int = 50) -> int:
     """
     now = ctx.clock.now()
     directory = trusted_directory(ctx, now)
+    # No retry is ever scheduled further ahead than the longest backoff: one that is was
+    # scheduled by a clock that has since been set back, and waits no longer for it.
+    latest = now + federation(ctx).retry.max_delay
     with ctx.uow() as uow:
-        due = list(uow.outbox.due(now=now, limit=limit))
+        due = list(uow.outbox.due(now=now, limit=limit, latest=latest))
     for message in due:
         ctx.faults.hit("relay_after_claim")
         attempt(ctx, message, directory)

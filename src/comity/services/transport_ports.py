@@ -59,9 +59,12 @@ class OutboxRepository(Protocol):
         """Store a message's new delivery state."""
         ...
 
-    def due(self, *, now: datetime, limit: int) -> Sequence[OutboundMessage]:
+    def due(
+        self, *, now: datetime, limit: int, latest: datetime | None = None
+    ) -> Sequence[OutboundMessage]:
         """For each recipient State, its oldest pending message if it is due: messages to
-        one State leave in the order they were committed."""
+        one State leave in the order they were committed. With ``latest``, a message
+        scheduled after it is due too (only a clock that went back can have put it there)."""
         ...
 
     def pending(self) -> int:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -53,7 +53,12 @@ class SQLOutboxRepository:
             .values(**values)
         )
 
-    def due(self, *, now: datetime, limit: int) -> Sequence[OutboundMessage]:
+    def due(
+        self, *, now: datetime, limit: int, latest: datetime | None = None
+    ) -> Sequence[OutboundMessage]:
+        when = outbox_message.c.next_attempt_at <= now
+        if latest is not None:
+            when = or_(when, outbox_message.c.next_attempt_at > latest)
         pending = outbox_message.alias("pending")
         head = (
             select(func.min(pending.c.seq))
@@ -69,7 +74,7 @@ class SQLOutboxRepository:
                 .where(
                     outbox_message.c.status == str(DeliveryStatus.PENDING),
                     outbox_message.c.seq == head,
-                    outbox_message.c.next_attempt_at <= now,
+                    when,
                 )
                 .order_by(outbox_message.c.seq)
                 .limit(limit)
