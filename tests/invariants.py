@@ -372,7 +372,8 @@ def _logs_clean(read: _Read, canaries: list[str]) -> list[str]:
     for pem in sorted(keys.glob("*.key")) if keys.exists() else ():
         # The end of the base64 body: its start is the same ASN.1 header in every key of a
         # kind, so only the end tells this key's secret bytes apart.
-        body = "".join(line for line in pem.read_text("utf-8").splitlines() if "-----" not in line)
+        text = pem.read_bytes().decode("ascii", errors="ignore")
+        body = "".join(line for line in text.splitlines() if "-----" not in line)
         if len(body) >= 24:
             secrets.append(body[-24:])
     found = []
