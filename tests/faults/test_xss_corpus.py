@@ -4,10 +4,13 @@ on every page that shows it.
 
 Corpora (``tests/faults/corpora``): XSS vectors (script tags, event handlers, ``javascript:``
 URLs, SVG and MathML, entity and encoding tricks, attribute breaks, polyglots), SQL, CRLF and
-template injection. Each request carries a different payload in each text field of the
-catalogue's MLA and emergency preservation forms (envelope included), so that every XSS
-payload lands in every field over the run; the injection payloads are spread so that each
-lands in some field on every path.
+template injection. Each request carries different payloads (``PACK`` to a field) in each
+text field of the catalogue's MLA and emergency preservation forms (envelope included), so
+that every XSS payload lands in every field over the run; the injection payloads are spread
+so that each lands in some field on every path. From the other State, besides the request's
+fields: XA's approval comment and XB's reason (shown back on XA), XB's practice step values
+(a preservation's provider, order and confirmation references), and evidence XB seals (file
+names and the acquisition record).
 
 Checked on every page read: no 5xx; a CSP header; no element, event-handler attribute or
 ``javascript:``/``data:``/``vbscript:`` URL that the page's own markup does not have (parsed
@@ -45,7 +48,7 @@ from comity.domain.commands import CreateDraft, MoveRequest
 from comity.domain.evidence import AcquisitionRecord
 from comity.domain.values import Urgency
 from comity.domain.workflow import Status
-from comity.services import evidence, exchange, requests
+from comity.services import evidence, exchange, practice, requests
 from comity.services.demo import example_mla_fields, example_preservation_fields
 from comity.services.evidence_transfer import TransferRelay
 from comity.web.app import create_app
@@ -447,6 +450,8 @@ def test_hostile_text_in_every_field_is_stored_verbatim_and_never_runs(
         if seen[(channel, form.code, key)] < len(xss)
     ]
     assert short == [], short[:20]
+    practice_seen = Counter(case[2] for case in tally.xss if case[0] == "practice")
+    assert len(practice_seen) == 3 and min(practice_seen.values()) == len(xss), practice_seen
     record("xss_cases", len(tally.xss))
     record("injection_cases", len(tally.injection))
     record("pages_checked", reader.pages)
@@ -543,6 +548,23 @@ def _through_the_federation(
             tally.seen("federation", form, keys, packs[:-2], "\n".join(texts), kinds)
             if form.urgency:
                 reader.read(xb_duty, "/desk")
+                # XB's duty officer orders and confirms the preservation with hostile values;
+                # XA shows the practice steps' values.
+                steps = rotation(payloads, 3, round_, spread)
+                provider, order_ref, confirmation_ref = joined(steps)
+                for code, values in (
+                    ("order", {"provider": provider, "order_ref": order_ref}),
+                    ("confirm", {"confirmation_ref": confirmation_ref}),
+                ):
+                    practice.take_step(
+                        xb.ctx, actor=xb.people["duty"], request_id=copy.id, step_code=code,
+                        values=values,
+                    )  # fmt: skip
+                relay(xb)
+                page = reader.read(xa_approver, f"/requests/{xa_id}")
+                stepped = [("practice", "order", "provider"), ("practice", "order", "order_ref"),
+                           ("practice", "confirm", "confirmation_ref")]  # fmt: skip
+                tally.seen("practice", form, stepped, steps, page.text if page else "", kinds)
             else:
                 # XB registers it with a hostile reason; XA shows XB's reason.
                 requests.process(
