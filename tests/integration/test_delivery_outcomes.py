@@ -202,3 +202,28 @@ def test_retries_back_off_exponentially_up_to_the_ceiling(nodes) -> None:
         assert delivery.deliver_due(xa.ctx) == 0
         clock.at = pending.next_attempt_at
     assert waits == [2, 4, 8, 10, 10]
+
+
+def test_unsigned_or_forged_answers_never_count_as_relayed(nodes) -> None:
+    """R-10, R-11: an answer that does not verify (a forged receipt, a signal signed by the
+    wrong State, plain text) is not proof that the receiver got the message: no relay
+    evidence, and the relay time limit ends the message in ``relay_failed``."""
+    xa, xb = nodes["XA"], nodes["XB"]
+    request_id, message = one_message(xa)
+    clock = Clock(message.created_at)
+    forged = [
+        PeerAnswer("delivered", signed="not.a.signature", code=""),
+        PeerAnswer("rejected", signed=signed_by(xa, message, stage=Stage.NOT_DELIVERED)),
+        PeerAnswer("delivered", signed=signed_by(xb, message, envelope_sha256="0" * 64)),
+        PeerAnswer("delivered", signed=None),
+    ]
+    peer = ScriptedPeer(*forged)
+    with_peer(xa, peer, clock, relay_timeout=timedelta(minutes=30))
+    for minutes in (1, 5, 20, 31):
+        clock.at = message.created_at + timedelta(minutes=minutes)
+        delivery.deliver_due(xa.ctx)
+    assert len(peer.sent) == 4
+    found = stages(xa, request_id)
+    assert Stage.RELAY_ACCEPTED not in found and Stage.DELIVERED not in found
+    assert found[-1] is Stage.RELAY_FAILED
+    assert outcome(xa, message.message_id).status is DeliveryStatus.SEND_FAILURE

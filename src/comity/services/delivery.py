@@ -67,10 +67,8 @@ def _record(
 ) -> Stage | None:
     fed = federation(ctx)
     now = ctx.clock.now()
-    if answer.kind in ("delivered", "rejected", "held"):
-        relayed = message.relayed(now=now)
-        if relayed is not None:
-            _evidence(uow, message, relayed, now)
+    if answer.kind == "held":
+        _relayed(uow, message, now)
     if answer.kind in ("delivered", "rejected") and answer.signed:
         try:
             receipt = fed.envelopes.verify(
@@ -81,6 +79,9 @@ def _record(
         else:
             problem = "" if receipt_matches(receipt, message, ctx.state) else "RECEIPT_INVALID"
         if not problem:
+            # Only an answer the receiving node signed proves the message reached it: an
+            # unsigned or forged one leaves the relay time limit running (R-10, R-11).
+            _relayed(uow, message, now)
             if receipt["stage"] == Stage.DELIVERED:
                 stage = message.acknowledged(now=now, receipt=answer.signed)
                 _note_remote_status(uow, message, receipt.get("status"))
@@ -99,6 +100,13 @@ def _record(
     if final is not None:
         _evidence(uow, message, final, now, code=failure.split(":")[0][:40])
     return final
+
+
+def _relayed(uow: UnitOfWork, message: OutboundMessage, now: datetime) -> None:
+    """The receiving node answered: the relay-accepted evidence, the first time only."""
+    relayed = message.relayed(now=now)
+    if relayed is not None:
+        _evidence(uow, message, relayed, now)
 
 
 def _note_remote_status(uow: UnitOfWork, message: OutboundMessage, status: object) -> None:
