@@ -45,6 +45,7 @@ from tests.ledger_invariants import audit_gaps
 RUNS = int(os.environ.get("COMITY_STATEFUL_EXAMPLES", "50"))
 STEPS = int(os.environ.get("COMITY_STATEFUL_STEPS", "50"))
 ROLES = st.sampled_from(list(Role))
+PICK = st.integers(min_value=0, max_value=1_000)
 REASON = "Written reasons for this step."
 
 ACTIONS: dict[str, Callable[[Any, Any, str], Any]] = {
@@ -147,10 +148,10 @@ def test_officers_move_requests_only_as_the_workflow_allows(pair: dict[str, FedN
                 if delivery.deliver_due(xa.ctx) + delivery.deliver_due(xb.ctx) == 0:
                     break
 
-        @rule(data=st.data())
-        def advance_received(self, data: st.DataObject) -> None:
+        @rule(pick=PICK)
+        def advance_received(self, pick: int) -> None:
             """XB takes the first step its table allows on a copy, by whichever role may."""
-            request_id = self._received(data)
+            request_id = self._received(pick)
             if request_id is None:
                 return
             status, side = _status(xb, request_id)
@@ -169,14 +170,16 @@ def test_officers_move_requests_only_as_the_workflow_allows(pair: dict[str, FedN
                     if _status(xb, request_id)[0] is not status:
                         return
 
-        def _received(self, data: st.DataObject) -> str | None:
+        def _received(self, pick: int) -> str | None:
+            # An index drawn up front, not a draw from the database's rows: the rows differ
+            # between a run and its replay, and hypothesis needs the same draws each time.
             with xb.container.engine.connect() as connection:
                 ids = sorted(connection.scalars(select(cooperation_request.c.id)))
-            return data.draw(st.sampled_from(ids)) if ids else None
+            return ids[pick % len(ids)] if ids else None
 
-        @rule(data=st.data(), role=ROLES, to=st.sampled_from(list(Status)))
-        def move_received(self, data: st.DataObject, role: Role, to: Status) -> None:
-            request_id = self._received(data)
+        @rule(pick=PICK, role=ROLES, to=st.sampled_from(list(Status)))
+        def move_received(self, pick: int, role: Role, to: Status) -> None:
+            request_id = self._received(pick)
             if request_id is None:
                 return
             who = xb.people[BY_ROLE[role]]
