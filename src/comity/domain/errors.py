@@ -405,6 +405,14 @@ class StorageFullError(DomainError):
     code = "STORAGE_FULL"
 
 
+class StoreUnavailableError(DomainError):
+    """The node's database cannot be reached (restarting, failing over, refusing
+    connections): nothing was changed, and the caller may try again shortly (X-08)."""
+
+    code = "STORE_UNAVAILABLE"
+    retry_after = 5
+
+
 class StatementInvalidError(DomainError):
     """An asset-disposal statement from another State is refused: it is not signed by that
     State's key, it is not a statement of this request, or the disposal recomputed here from

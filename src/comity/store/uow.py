@@ -22,7 +22,7 @@ from comity.store.data_protection_repositories import (
     SQLDataAccessRepository,
     SQLDeletionRecordRepository,
 )
-from comity.store.disk_full import storage_full
+from comity.store.disk_full import storage_full, store_unavailable
 from comity.store.evidence_repositories import SQLPackageRepository
 from comity.store.ledger_repository import SQLLedgerRepository
 from comity.store.notification_repository import SQLNotificationRepository
@@ -78,8 +78,20 @@ class SQLAlchemyUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         # Anything not committed is rolled back: raising rolls back.
-        self.session.rollback()
-        self.session.close()
+        try:
+            self.session.rollback()
+            self.session.close()
+        except SQLAlchemyError:
+            # The database went away under the command: nothing was committed, and the
+            # connection is discarded with the session.
+            if exc is None:
+                raise
+        if isinstance(exc, SQLAlchemyError):
+            # The node's own condition (a full disk, a database away), met while the command
+            # read or wrote: told apart from a fault, so the caller gets 507 or 503.
+            condition = storage_full(exc) or store_unavailable(exc)
+            if condition is not None:
+                raise condition from exc
 
     def record(self, *events: Event) -> None:
         self._staged.extend(events)
@@ -106,7 +118,7 @@ class SQLAlchemyUnitOfWork:
             # A full disk is told apart (507, and the node recovers once space returns);
             # anything else stays the unexpected error it is.
             self.session.rollback()
-            full = storage_full(error)
+            full = storage_full(error) or store_unavailable(error)
             if full is not None:
                 raise full from error
             raise

@@ -65,6 +65,7 @@ STATUS: dict[type[domain.DomainError], int] = {
     domain.UploadChecksumMismatchError: 422,
     domain.CustodyBrokenError: 409,
     domain.StorageFullError: 507,
+    domain.StoreUnavailableError: 503,
     domain.StatementInvalidError: 422,
     domain.BlockingFindingsError: 422,
     domain.InvalidDecisionError: 422,
@@ -185,7 +186,12 @@ def install(app: FastAPI) -> None:
         )
         if isinstance(error, OffsetMismatchError):
             answer.headers["Upload-Offset"] = str(error.offset)
-        if isinstance(error, domain.SignInThrottledError | domain.DependencyPendingError):
+        if isinstance(
+            error,
+            domain.SignInThrottledError
+            | domain.DependencyPendingError
+            | domain.StoreUnavailableError,
+        ):
             answer.headers["Retry-After"] = str(error.retry_after)
         return answer
 
