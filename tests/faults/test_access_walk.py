@@ -126,12 +126,18 @@ def _check(
     return "; ".join(problems)
 
 
-async def _walk_one(channel: Channel, xa: FedNode, cell: Cell, request_id: str) -> str:
+async def _walk_one(
+    channel: Channel, xa: FedNode, cell: Cell, request_id: str, last: dict[str, Trace]
+) -> str:
+    """Walk one cell; ``last`` keeps the newest trace, which is the next call's ``before``
+    when that call is about the same request (nothing else runs between two calls)."""
     want = expected(cell)
     known = await channel.prepare(cell, request_id)
-    before = trace(xa, request_id)
+    before = last.get(request_id) or trace(xa, request_id)
     answer = await channel.call(cell, request_id, known)
     after = trace(xa, request_id)
+    last.clear()
+    last[request_id] = after
     moved = _changes(before, after)
     target = cell.operation.moves_to
     if cell.operation.name == "create":
@@ -167,12 +173,13 @@ async def _walk(
     """Walk every cell through ``channel``; how many, and the wrong ones."""
     wrong: list[str] = []
     walked = 0
+    last: dict[str, Trace] = {}
     for relation in Relation:
         for role in Role:
             await channel.sign_in(username(role, relation))
     try:
         for cell in creations:
-            reason = await _walk_one(channel, xa, cell, "-")
+            reason = await _walk_one(channel, xa, cell, "-", last)
             walked += 1
             if reason:
                 wrong.append(f"{channel.name} {cell.label}: {reason}")
@@ -182,6 +189,7 @@ async def _walk(
             # The requested State's first reading of a received request is its retrieval,
             # told to the other State: taken here, so that no cell's trace counts it.
             data_protection.read(xa.ctx, actor=xa.people["executor"], request_id=shared.xa_id)
+            last.clear()
             moving = [c for c in walked_cells if _order(c, expected(c).outcome) == 3]
             for cell in walked_cells:
                 # The last step that moves the request takes the shared one; the others each
@@ -189,7 +197,7 @@ async def _walk(
                 handle = shared
                 if cell in moving and cell is not moving[-1]:
                     handle = spare.pop(0)
-                reason = await _walk_one(channel, xa, cell, handle.xa_id)
+                reason = await _walk_one(channel, xa, cell, handle.xa_id, last)
                 walked += 1
                 if reason:
                     wrong.append(f"{channel.name} {cell.label}: {reason}")
