@@ -49,7 +49,7 @@ def test_init_creates_a_private_node_directory(node_dir: Path) -> None:
     assert stat.S_IMODE(node_file.stat().st_mode) == 0o600
     assert json.loads(node_file.read_text())["state"] == "XA"
     code, out = run("db", "current", "--dir", str(node_dir))
-    assert code == 0 and "0012" in out
+    assert code == 0 and "0013" in out
 
 
 def test_init_refuses_a_malformed_state_code(tmp_path: Path) -> None:
@@ -143,7 +143,7 @@ def test_the_schema_can_be_taken_down_and_up_again(node_dir: Path) -> None:
     code, out = run("node", "serve", "--dir", str(node_dir), "--port", "1")
     assert code == 2 and "comity db upgrade" in out
     code, out = run("db", "upgrade", "--dir", str(node_dir))
-    assert code == 0 and "0012" in out
+    assert code == 0 and "0013" in out
 
 
 def test_the_catalogue_can_be_browsed() -> None:

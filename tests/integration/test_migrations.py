@@ -20,7 +20,7 @@ def test_upgrade_downgrade_upgrade_leaves_the_schema_equal_to_the_tables(databas
     try:
         assert migrate.current_revision(engine) is None
         migrate.upgrade(engine)
-        assert migrate.current_revision(engine) == "0012"
+        assert migrate.current_revision(engine) == "0013"
         assert migrate.differences(engine) == []
         tables = set(inspect(engine).get_table_names())
         assert set(metadata.tables) <= tables
@@ -85,7 +85,7 @@ def test_the_container_reports_and_changes_the_revision(database_url: str, tmp_p
     container = build(settings_for(database_url, tmp_path))
     assert container.database_revision() is None
     container.upgrade_database()
-    assert container.database_revision() == "0012"
+    assert container.database_revision() == "0013"
     container.downgrade_database("base")
     assert container.database_revision() is None
     container.close()

@@ -357,6 +357,8 @@ outbox_message = Table(
     Column("receipt", Text),
     Column("finished_at", UTCDateTime()),
     Index("ix_outbox_message_due", "status", "next_attempt_at"),
+    # The relay's heads of queue: the oldest pending message per recipient State.
+    Index("ix_outbox_message_heads", "status", "recipient_state", "seq"),
     Index("ix_outbox_message_request", "request_id"),
 )
 

@@ -59,23 +59,19 @@ class SQLOutboxRepository:
         when = outbox_message.c.next_attempt_at <= now
         if latest is not None:
             when = or_(when, outbox_message.c.next_attempt_at > latest)
-        pending = outbox_message.alias("pending")
-        head = (
-            select(func.min(pending.c.seq))
-            .where(
-                pending.c.status == str(DeliveryStatus.PENDING),
-                pending.c.recipient_state == outbox_message.c.recipient_state,
-            )
-            .scalar_subquery()
+        # The head of each recipient's queue, grouped once over the heads index: a correlated
+        # subquery per pending row made a backlog quadratic to drain.
+        heads = (
+            select(func.min(outbox_message.c.seq).label("seq"))
+            .where(outbox_message.c.status == str(DeliveryStatus.PENDING))
+            .group_by(outbox_message.c.recipient_state)
+            .subquery()
         )
         rows = (
             self._session.execute(
                 select(outbox_message)
-                .where(
-                    outbox_message.c.status == str(DeliveryStatus.PENDING),
-                    outbox_message.c.seq == head,
-                    when,
-                )
+                .join(heads, heads.c.seq == outbox_message.c.seq)
+                .where(when)
                 .order_by(outbox_message.c.seq)
                 .limit(limit)
             )
