@@ -88,7 +88,20 @@ def test_every_step_allowed_is_one_the_table_has_and_every_conflict_one_it_lacks
         if found.outcome is Outcome.ALLOWED:
             assert target in allowed_next(cell.side, cell.status), cell.label
         if found.code == "ILLEGAL_TRANSITION":
-            assert target not in allowed_next(cell.side, cell.status), cell.label
+            # Refused by the table, or from a status other than the one the step starts from.
+            only = cell.operation.only_from
+            assert target not in allowed_next(cell.side, cell.status) or (
+                only is not None and cell.status is not only
+            ), cell.label
+
+
+def test_a_request_is_sent_only_from_approved_even_where_the_table_returns_it_to_sent() -> None:
+    send = OPERATION["send"]
+    for status in (Status.APPROVED, Status.MORE_INFO_REQUESTED):
+        cell = Cell(Role.APPROVER, Relation.OWN, Side.REQUESTING, status, send)
+        assert Status.SENT in allowed_next(Side.REQUESTING, status)
+        allowed = expected(cell).outcome is Outcome.ALLOWED
+        assert allowed is (status is Status.APPROVED)
 
 
 def test_the_matrix_covers_every_role_relation_status_and_operation() -> None:

@@ -87,6 +87,11 @@ def test_approval_binds_the_exact_content_and_only_that_content_can_be_sent() ->
     request.fields["purpose"] = example_mla_fields()["purpose"]
     request.mark_sent(actor_id="relay", now=T0)
     assert request.status is Status.SENT
+    # Sent once: asked for more, it answers with the information, not a second request.
+    request.apply_remote(status=Status.MORE_INFO_REQUESTED, actor_id="state:XB", now=T0)
+    with pytest.raises(IllegalTransitionError, match="only an approved request is sent"):
+        request.mark_sent(actor_id="relay", now=T0)
+    assert request.status is Status.MORE_INFO_REQUESTED
 
 
 def test_returning_to_draft_needs_a_comment_and_clears_the_approval() -> None:

@@ -23,6 +23,7 @@ from comity.domain.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
+from comity.domain.requests import SENT_ONLY_FROM
 from comity.domain.values import Role, Side
 from comity.domain.workflow import INITIAL, TABLES, Status, allowed_next
 
@@ -62,8 +63,10 @@ class Operation:
     """One thing an officer can ask of the node about a request.
 
     ``moves_to`` is the status the step takes the request to (the transition table decides
-    whether it may); ``drafts_only`` marks changes allowed only before the request's first
-    step (editing); ``on_request`` is False for creation, which concerns no existing request.
+    whether it may); ``only_from`` the one status the step starts from, where the aggregate
+    narrows the table (sending); ``drafts_only`` marks changes allowed only before the
+    request's first step (editing); ``on_request`` is False for creation, which concerns no
+    existing request.
     """
 
     name: str
@@ -71,6 +74,7 @@ class Operation:
     moves_to: Status | None = None
     drafts_only: bool = False
     on_request: bool = True
+    only_from: Status | None = None
 
 
 # Every operation the walk calls, on the API and on the pages. The requested side's steps are
@@ -83,7 +87,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("submit", Action.SUBMIT, Status.AWAITING_APPROVAL),
     Operation("approve", Action.APPROVE, Status.APPROVED),
     Operation("return", Action.APPROVE, Status.DRAFT),
-    Operation("send", Action.SEND, Status.SENT),
+    Operation("send", Action.SEND, Status.SENT, only_from=SENT_ONLY_FROM),
     Operation("withdraw", Action.WITHDRAW, Status.WITHDRAWN),
     Operation("supply_information", Action.FOLLOW_UP, Status.SENT),
     Operation("accept_conditions", Action.FOLLOW_UP, Status.ACCEPTED),
@@ -145,6 +149,8 @@ def _by_status(cell: Cell) -> Expected:
     # Only a request still in its side's first status is a draft its drafter may change.
     if operation.drafts_only and status is not INITIAL[cell.side]:
         return _conflict(NotEditableError)
+    if operation.only_from is not None and status is not operation.only_from:
+        return _conflict(IllegalTransitionError)
     if operation.moves_to is not None and operation.moves_to not in allowed_next(cell.side, status):
         return _conflict(IllegalTransitionError)
     return Expected(Outcome.ALLOWED)

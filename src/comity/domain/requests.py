@@ -50,6 +50,11 @@ _REQUESTED_MIRROR: Mapping[tuple[Status, Status], Status] = {
 }
 
 
+# The one status a request leaves its node from (the transition table also lets a request the
+# other State asked more of return to "sent", which supplying the information does).
+SENT_ONLY_FROM = Status.APPROVED
+
+
 @dataclass(frozen=True)
 class HistoryEntry:
     """One step of a request's life: from, to, who, when and why."""
@@ -373,7 +378,13 @@ class CooperationRequest:
         self.approval_digest = None
 
     def mark_sent(self, *, actor_id: str, now: datetime) -> None:
-        """Record that the request left the node; only the exact approved content may leave."""
+        """Record that the request left the node; only the exact approved content may leave,
+        and only once: a request the other State asked more of is answered with the
+        information, never sent again as a second request."""
+        if self.status is not SENT_ONLY_FROM:
+            raise IllegalTransitionError(
+                f"only an approved request is sent; this one is {self.status}"
+            )
         if self.approval_digest != self.digest():
             raise IllegalTransitionError("only the exact content that was approved can be sent")
         self.move(to=Status.SENT, actor_id=actor_id, now=now)
