@@ -53,13 +53,31 @@ def test_merkle_root_known_values() -> None:
     assert merkle_root([a, b]) != merkle_root([b, a])
 
 
-@pytest.mark.parametrize("path", ["a.bin", "dir/a.bin", "d/e/f.txt", "..a", "a..", "é.txt"])
+@pytest.mark.parametrize(
+    # The last one is Persian, with the zero-width non-joiner its spelling needs.
+    "path",
+    [
+        "a.bin",
+        "dir/a.bin",
+        "d/e/f.txt",
+        "..a",
+        "a..",
+        "é.txt",
+        "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645.pdf",
+    ],
+)
 def test_safe_paths_pass(path: str) -> None:
     assert check_path(path) == path
 
 
 @pytest.mark.parametrize(
-    "path", ["", "/etc/passwd", "../x", "a/../b", "a//b", "a/", "./a", "a/.", "a\x00b", "a\\b"]
+    "path",
+    [
+        *("", "/etc/passwd", "../x", "a/../b", "a//b", "a/", "./a", "a/.", "a\x00b", "a\\b"),
+        # A line feed, a tab, DEL, a C1 control, a right-to-left override, a zero-width space.
+        *("a\nb.txt", "a\tb", "a\x7fb", "a\x85b", "report\u202efdp.exe", "a\u200bb"),
+        *("a\u2066b", "\ufeffa.txt"),
+    ],
 )
 def test_unsafe_paths_are_refused(path: str) -> None:
     with pytest.raises(PackageUnsafeError):

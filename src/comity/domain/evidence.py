@@ -23,6 +23,7 @@ inconsistent chunk ranges are refused with ``PackageUnsafeError`` naming the mem
 from __future__ import annotations
 
 import re
+import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -87,18 +88,36 @@ def check_path(path: str) -> str:
     """Return ``path`` if it is a safe relative POSIX path inside a package.
 
     Refused with ``PackageUnsafeError``: an empty path, an absolute path, a backslash (a
-    Windows separator on the recipient's side), a NUL, an empty component, ``.`` or ``..``.
+    Windows separator on the recipient's side), a control character (NUL, a line feed: a name
+    no link or header can carry), a bidirectional override (which makes ``exe.pdf`` display
+    as ``fdp.exe``), an empty component, ``.`` or ``..``.
     """
     if not isinstance(path, str) or not path:
         raise PackageUnsafeError("a file path is empty")
-    if "\x00" in path:
-        raise PackageUnsafeError(f"the file path {path!r} contains NUL")
+    if any(_hidden_or_control(character) for character in path):
+        raise PackageUnsafeError(f"the file path {path!r} contains a control character")
     if path.startswith("/") or "\\" in path:
         raise PackageUnsafeError(f"the file path {path!r} is absolute or not POSIX")
     for part in path.split("/"):
         if part in ("", ".", ".."):
             raise PackageUnsafeError(f"the file path {path!r} has an unsafe component")
     return path
+
+
+# Invisible characters that change how a name reads: the bidirectional embeddings, overrides,
+# isolates and marks, the zero-width space, the word joiner and the byte-order mark. The
+# zero-width (non-)joiners are left alone: Persian and Indic names need them.
+_HIDDEN = frozenset("\u061c\u200b\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060")
+_HIDDEN_ISOLATES = frozenset("\u2066\u2067\u2068\u2069\ufeff")
+
+
+def _hidden_or_control(character: str) -> bool:
+    """True for control characters (Cc) and the invisible characters in ``_HIDDEN``."""
+    return (
+        unicodedata.category(character) == "Cc"
+        or character in _HIDDEN
+        or character in _HIDDEN_ISOLATES
+    )
 
 
 def check_package_id(package_id: str) -> str:
