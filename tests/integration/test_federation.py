@@ -17,9 +17,10 @@ import pytest
 from sqlalchemy import func, select
 
 from comity.crypto.http_signatures import MESSAGES_PATH
+from comity.domain.access import Action
 from comity.domain.commands import CreateDraft, MoveRequest
 from comity.domain.delivery import DeliveryStatus, MessageType, Stage
-from comity.domain.errors import TrustStaleError
+from comity.domain.errors import IllegalTransitionError, TrustStaleError
 from comity.domain.messages import Message, StepBody
 from comity.domain.values import Channel, Side, Urgency
 from comity.domain.workflow import Status
@@ -702,3 +703,29 @@ def test_a_withdrawal_that_overtakes_its_request_is_retried_not_refused(nodes) -
 def xa_exchange(node: FedNode, request_id: str) -> str:
     with node.ctx.uow() as uow:
         return str(uow.requests.get(request_id).exchange_id)
+
+
+def test_an_officer_never_takes_the_other_states_steps_on_a_copy_from_its_node(nodes) -> None:
+    """XB's executor cannot record XA's withdrawal or XA's answer on XB's copy: only XA's
+    node does, by its message (a request recorded by hand is another matter)."""
+    xa, xb = nodes["XA"], nodes["XB"]
+    request_id = approved(xa)
+    exchange.send(xa.ctx, actor=xa.people["approver"], request_id=request_id)
+    relay(xa)
+    copy = the_copy(xb, request_id)
+    officer = xb.people["executor"]
+    # Asked for more, XB's copy waits for XA's answer: only XA's node can supply it.
+    for step in (Status.REGISTERED, Status.UNDER_ASSESSMENT, Status.MORE_INFO_REQUESTED):
+        requests.move(
+            xb.ctx, officer, MoveRequest(copy.id, step, detail={"due_at": "2027-01-01"}),
+            Action.PROCESS,
+        )  # fmt: skip
+    for target in (Status.WITHDRAWN, Status.INFO_SUPPLIED):
+        with pytest.raises(IllegalTransitionError, match="only when the other State"):
+            requests.move(
+                xb.ctx,
+                xb.people["executor"],
+                MoveRequest(request_id=copy.id, to=target, reason="as if XA had"),
+                Action.PROCESS,
+            )
+    assert the_copy(xb, request_id).status is Status.MORE_INFO_REQUESTED

@@ -11,11 +11,13 @@ from comity.domain.values import Side
 from comity.domain.workflow import (
     INITIAL,
     REASONED,
+    REMOTE_ONLY,
     REQUESTED,
     REQUESTING,
     TABLES,
     Status,
     allowed_next,
+    check_local_step,
     check_transition,
     is_open,
 )
@@ -106,3 +108,15 @@ def test_ended_statuses_are_not_open() -> None:
         assert not is_open(status)
     assert is_open(Status.IN_EXECUTION) and is_open(Status.DRAFT)
     assert REQUESTING[Status.CLOSED] == frozenset() == REQUESTED[Status.CLOSED]
+
+
+def test_only_the_other_state_withdraws_or_supplies_information_on_a_received_copy() -> None:
+    for target in (Status.WITHDRAWN, Status.INFO_SUPPLIED):
+        assert target in REMOTE_ONLY[Side.REQUESTED]
+        with pytest.raises(IllegalTransitionError, match="only when the other State"):
+            check_local_step(Side.REQUESTED, target, exchanged=True)
+        # A request recorded by hand has no node behind it: its officer records the step.
+        check_local_step(Side.REQUESTED, target, exchanged=False)
+    check_local_step(Side.REQUESTED, Status.REGISTERED, exchanged=True)
+    # The requesting State withdraws its own request.
+    check_local_step(Side.REQUESTING, Status.WITHDRAWN, exchanged=True)

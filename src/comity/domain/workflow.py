@@ -118,6 +118,26 @@ def check_transition(side: Side, current: Status, target: Status, reason: str) -
         raise ReasonRequiredError(f"moving to {target} needs written reasons")
 
 
+# Statuses a requested State's copy reaches only because the requesting State acted (its
+# withdrawal, the information it supplied): when the request came from the other State's
+# node, that node's message takes the step, and an officer here never takes it for them. A
+# request recorded by hand (it came on paper or by the diplomatic channel) has no node behind
+# it: its officer records what the other State did, as before.
+REMOTE_ONLY: Mapping[Side, frozenset[Status]] = {
+    Side.REQUESTING: frozenset(),
+    Side.REQUESTED: frozenset({S.WITHDRAWN, S.INFO_SUPPLIED}),
+}
+
+
+def check_local_step(side: Side, target: Status, *, exchanged: bool) -> None:
+    """Raise if ``target`` is a step only the other State's node takes on a request of
+    ``side`` that was ``exchanged`` between nodes."""
+    if exchanged and target in REMOTE_ONLY[side]:
+        raise IllegalTransitionError(
+            f"a {side} request reaches {target} only when the other State takes that step"
+        )
+
+
 def is_open(status: Status) -> bool:
     """True while the request can still change: not closed and not ended."""
     return status not in {S.CLOSED, S.WITHDRAWN, S.REFUSED, S.EXPIRED, S.EXECUTED}

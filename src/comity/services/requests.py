@@ -34,7 +34,7 @@ from comity.domain.practice.registry import lifecycle_for, practice_deadlines
 from comity.domain.requests import CooperationRequest, Draft
 from comity.domain.usage import policy_for
 from comity.domain.values import Availability, Side
-from comity.domain.workflow import Status, check_transition
+from comity.domain.workflow import Status, check_local_step, check_transition
 from comity.services import assessments, outgoing
 from comity.services.context import ServiceContext
 from comity.services.evidence_ports import CustodyEntry
@@ -320,8 +320,10 @@ def move(ctx: ServiceContext, actor: User, command: MoveRequest, action: Action)
         request = load(uow, actor, command.request_id, action)
         previous, now = request.status, ctx.clock.now()
         if request.side is Side.REQUESTED:
-            # The workflow speaks first (an impossible step, missing reasons), then the law.
+            # The workflow speaks first (an impossible step, a step only the other State
+            # takes, missing reasons), then the law.
             check_transition(request.side, request.status, command.to, command.reason)
+            check_local_step(request.side, command.to, exchanged=request.exchange_id is not None)
             _check_decision(ctx, request, command)
         request.move(
             to=command.to, actor_id=actor.id, now=now, reason=command.reason, detail=command.detail
