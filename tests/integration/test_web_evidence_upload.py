@@ -322,3 +322,27 @@ def test_an_upload_nobody_touched_for_a_day_is_removed_when_another_starts(
         another(25)
         assert executor.get(stale).status_code == 404
         assert executor.get(fresh).json()["offset"] == 5
+
+
+def test_sending_evidence_from_the_pages_needs_a_recent_sign_in(
+    nodes: dict[str, FedNode],
+) -> None:
+    """Evidence leaving for the other State needs a sign-in within the re-authentication
+    window on the pages too: the form answers with the password page, the script's upload
+    with 401 REAUTH_REQUIRED (which it turns into that page), and nothing is sealed."""
+    xb = nodes["XB"]
+    with executor_with_copy(nodes) as (executor, copy_id, csrf):
+        xb.container.services = replace(xb.ctx, clock=LaterClock(timedelta(minutes=11)))
+        sent = executor.post(
+            f"/requests/{copy_id}/evidence",
+            data={"csrf_token": csrf, **RECORD},
+            files={"file": ("mailbox.mbox", b"data", "application/octet-stream")},
+            follow_redirects=False,
+        )
+        assert sent.status_code == 401 and 'action="/reauth"' in sent.text
+        assert f'value="/requests/{copy_id}/evidence"' in sent.text
+        started = start(executor, copy_id, csrf, 4)
+        assert started.status_code == 401, started.text
+        assert started.json()["code"] == "REAUTH_REQUIRED"
+    with xb.ctx.uow() as uow:
+        assert uow.packages.for_request(copy_id) == []

@@ -338,6 +338,12 @@
   }
 
   function fail(answer) {
+    if (answer.status === 401 && answer.body.code === "REAUTH_REQUIRED") {
+      // Sending evidence needs a recent sign-in: the password (and code) again, then back
+      // here, where the upload resumes from what the node already holds.
+      window.location.assign("/reauth?next=" + encodeURIComponent(window.location.pathname));
+      return;
+    }
     if (answer.status === 401) {
       say(message("session"), true);
     } else {

@@ -45,7 +45,7 @@ from comity.domain.errors import (
 from comity.domain.evidence_packages import PackageStatus
 from comity.domain.requests import CooperationRequest
 from comity.domain.values import Side
-from comity.services import evidence, evidence_uploads, requests
+from comity.services import evidence, evidence_uploads, requests, users
 from comity.services.evidence import PackageView
 from comity.services.evidence_uploads import (
     ACQUISITION_FIELDS,
@@ -68,6 +68,7 @@ from comity.web.ui.i18n import N_
 from comity.web.ui.page import FormOfficer, Officer, SignedIn, current_officer, is_htmx, refused
 from comity.web.ui.page import render as _render
 from comity.web.ui.page import services as _ctx
+from comity.web.ui.reauth import needs_reauth
 
 router = APIRouter(include_in_schema=False)
 
@@ -199,6 +200,11 @@ async def upload_file(
         await run_in_threadpool(
             evidence.check_may_send, ctx, actor=officer.user, request_id=request_id
         )
+        # Evidence leaves for the other State: a recent sign-in first, as for the API.
+        back = _page_url(request_id, None, None)
+        stale = await run_in_threadpool(needs_reauth, request, officer, back)
+        if stale is not None:
+            return stale
         staging = _staging_dir(request)
         try:
             path = staging / checked.values["file"]
@@ -246,6 +252,9 @@ async def start_upload(request: Request, request_id: str, officer: ScriptFormOff
     ctx = _ctx(request)
     # Refused before the fields are looked at: an officer who may not send learns only that.
     await run_in_threadpool(evidence.check_may_send, ctx, actor=officer.user, request_id=request_id)
+    # Evidence leaves for the other State: a recent sign-in first (401 REAUTH_REQUIRED, which
+    # the script answers by opening the re-authentication page).
+    await run_in_threadpool(users.authenticate_recent, ctx, token=officer.session)
     body = await _body(request)
     name = _text(body.get("file_name"))
     checked = check_form(
@@ -323,7 +332,9 @@ async def complete_upload(
     request: Request, request_id: str, upload_id: str, officer: ScriptFormOfficer
 ) -> Response:
     """Seal the uploaded file once every byte is there (409 with the offset before) and send
-    it: ``{package_id, location}``, the evidence page saying so."""
+    it: ``{package_id, location}``, the evidence page saying so. A long upload may outlast the
+    re-authentication window: the officer authenticates again and the script completes it."""
+    await run_in_threadpool(users.authenticate_recent, _ctx(request), token=officer.session)
     view = await run_in_threadpool(
         evidence_uploads.complete,
         _ctx(request),
