@@ -17,6 +17,7 @@ import hashlib
 import os
 import sqlite3
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -238,7 +239,11 @@ def test_a_full_database_volume_refuses_writes_and_messages_then_recovers(
                     },
                 )
                 assert created.status_code == 201, created.text
-            delivery.deliver_due(xa.ctx)
+            # XA retries once its backoff has passed (a second or so), without any help.
+            deadline = time.monotonic() + 30
+            while xb_requests(xb) < 2 and time.monotonic() < deadline:
+                delivery.deliver_due(xa.ctx)
+                time.sleep(0.2)
             assert xb_requests(xb) == 2  # XB's own draft and XA's request, once.
             intact(xb)
         finally:
