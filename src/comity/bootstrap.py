@@ -42,7 +42,14 @@ from comity.federation_setup import (
 from comity.notify.smtp import SmtpNotifier
 from comity.notify.webhook import WebhookNotifier
 from comity.render.pdf import WeasyPrintRenderer
-from comity.services import data_protection, delivery, escalation, notifications, practice
+from comity.services import (
+    data_protection,
+    delivery,
+    escalation,
+    evidence,
+    notifications,
+    practice,
+)
 from comity.services.context import NoFaults, ServiceContext
 from comity.services.evidence_transfer import TransferRelay
 from comity.services.ledger_rounds import WitnessRelay
@@ -246,12 +253,16 @@ class Container:
                 stop.wait(1.0)
 
     def sweep_retention(self) -> int:
-        """Erase every request's data past its retention date; failures are logged."""
+        """Erase every request's data past its retention date, then remove evidence folders
+        no package was recorded for (at start-up and hourly); failures are logged."""
         try:
-            return data_protection.sweep(self.services)
+            erased = data_protection.sweep(self.services)
+            grace = timedelta(seconds=self.settings.evidence_orphan_grace)
+            evidence.remove_orphan_folders(self.services, older_than=grace)
         except Exception:
             log.exception("retention sweep failed; it runs again in an hour")
             return 0
+        return erased
 
     def upgrade_database(self) -> None:
         """Apply the migrations the database lacks."""

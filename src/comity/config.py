@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     # Where evidence packages are kept; a separate volume in production (default: the node
     # directory's ``evidence``).
     evidence_dir: Path | None = Field(default=None, description="Evidence package store")
+    # A package folder with no package row (a node killed between writing a package and
+    # committing its row) is removed once nothing has written to it for this long (seconds).
+    evidence_orphan_grace: float = Field(default=3600.0, ge=0)
     # The chunk size of packages this node seals: the unit of resumption (4 MiB by default).
     evidence_chunk_bytes: int = Field(default=4 * 1024 * 1024, ge=4096, le=64 * 1024 * 1024)
     # The audit log's checkpoints: one after this many new leaves, or this many seconds after

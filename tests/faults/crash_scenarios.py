@@ -42,6 +42,9 @@ FAST_ENV: dict[str, str] = {
     "COMITY_RETRY_FIRST_DELAY": "0.2",
     "COMITY_RETRY_MAX_DELAY": "0.5",
     "COMITY_RELAY_INTERVAL": "0.1",
+    # A folder sealed before a kill, with no row, is removed at the next start (INV-11): a
+    # second is long enough, since nothing seals while the node starts.
+    "COMITY_EVIDENCE_ORPHAN_GRACE": "1",
 }
 EVIDENCE_BYTES = int(os.environ.get("COMITY_FAULT_EVIDENCE_BYTES", str(5 * 4096 + 123)))
 # Generous: on a loaded machine a node takes tens of seconds to import and start.

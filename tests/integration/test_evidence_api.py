@@ -254,3 +254,31 @@ def test_files_left_by_a_crash_after_the_erasure_are_removed_at_the_next_sweep(
     assert data_protection.sweep(xa.ctx) == 0
 
     assert not (location / "chunks").exists() and not (location / "key.jwe").exists()
+
+
+def test_a_folder_sealed_without_its_row_is_removed_once_settled_and_recorded_ones_stay(
+    nodes: dict[str, FedNode],
+) -> None:
+    """INV-11: a node killed between sealing a package on disk and committing its row leaves
+    a folder no step would reach; the sweep removes it once nothing has written to it for the
+    grace period, and never touches a package that was recorded."""
+    xb = nodes["XB"]
+    small_chunks(xb)
+    _, copy_id = exchanged(nodes)
+    with client(xb) as http:
+        created = upload(http, login(http, "executor"), copy_id, b"x" * 10000)
+        recorded = created.json()["package_id"]
+    kit = xb.ctx.evidence
+    assert kit is not None
+    kept = kit.files.location(Direction.OUTGOING, recorded)
+    orphan = kit.files.location(Direction.OUTGOING, "pkg-sealed-then-killed")
+    (orphan / "chunks").mkdir(parents=True)
+    (orphan / "chunks" / "00000000").write_bytes(b"sealed bytes")
+    # Written just now: it may be a seal in progress, so it stays.
+    assert evidence_service.remove_orphan_folders(xb.ctx, older_than=timedelta(hours=1)) == 0
+    assert orphan.exists()
+    settled = os.stat(orphan).st_mtime - 2 * 3600
+    for path in (orphan, orphan / "chunks", kept, kept / "chunks"):
+        os.utime(path, (settled, settled))
+    assert evidence_service.remove_orphan_folders(xb.ctx, older_than=timedelta(hours=1)) == 1
+    assert not orphan.exists() and (kept / "chunks").is_dir()

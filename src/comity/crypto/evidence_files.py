@@ -12,8 +12,9 @@ from __future__ import annotations
 import errno
 import os
 import shutil
+import time
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from comity.crypto.custody import write_custody_file
@@ -160,6 +161,20 @@ class FileEvidenceStore:
 
     def discard(self, direction: Direction, package_id: str) -> None:
         shutil.rmtree(self.location(direction, package_id), ignore_errors=True)
+
+    def settled_folders(self, older_than: timedelta) -> Sequence[tuple[Direction, str]]:
+        # A folder's own time changes when a file is added to it; its chunks are written
+        # into ``chunks``, so the later of the two says when the package was last written.
+        limit = time.time() - older_than.total_seconds()
+        settled = []
+        for direction in Direction:
+            base = self._root / str(direction)
+            for folder in sorted(base.iterdir()) if base.is_dir() else ():
+                times = [path.stat().st_mtime for path in (folder, folder / CHUNKS_DIR)
+                         if path.exists()]  # fmt: skip
+                if folder.is_dir() and times and max(times) < limit:
+                    settled.append((direction, folder.name))
+        return settled
 
 
 def _private_dir(path: Path) -> None:

@@ -11,9 +11,10 @@ its digest withholds the package (``CUSTODY_BROKEN``).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,8 @@ __all__ = [
     "reverify",
     "seal_and_send",
 ]
+
+log = logging.getLogger("comity.evidence")
 
 
 @dataclass(frozen=True)
@@ -349,6 +352,26 @@ def remove_leftover_files(ctx: ServiceContext) -> None:
         deleted = list(uow.packages.deleted())
     for package in deleted:
         kit(ctx).files.delete(package.direction, package.package_id)
+
+
+def remove_orphan_folders(ctx: ServiceContext, *, older_than: timedelta) -> int:
+    """Remove package folders that have no package row and that nothing has written to for
+    ``older_than``: a node killed between sealing (or accepting) a package on disk and
+    committing its row leaves one, which no later step would ever reach (INV-11). The wait
+    spares a package being sealed right now; returns how many were removed."""
+    if ctx.evidence is None:
+        return 0
+    files = kit(ctx).files
+    folders = list(files.settled_folders(older_than))
+    with ctx.uow() as uow:
+        recorded = uow.packages.recorded([package_id for _, package_id in folders])
+    orphans = [(direction, package_id) for direction, package_id in folders
+               if package_id not in recorded]  # fmt: skip
+    for direction, package_id in orphans:
+        log.warning("removing evidence folder %s/%s: no package was recorded", direction,
+                    package_id)  # fmt: skip
+        files.discard(direction, package_id)
+    return len(orphans)
 
 
 def mark_broken(ctx: ServiceContext, package_id: str, error: DomainError) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
@@ -49,6 +49,10 @@ class PackageRepository(Protocol):
 
     def sending(self) -> Sequence[EvidencePackage]:
         """Outgoing packages still to be transferred, oldest first."""
+        ...
+
+    def recorded(self, package_ids: Sequence[str]) -> frozenset[str]:
+        """Which of ``package_ids`` have a package row."""
         ...
 
     def deleted(self) -> Sequence[EvidencePackage]:
@@ -125,6 +129,11 @@ class EvidenceFiles(Protocol):
 
     def discard(self, direction: Direction, package_id: str) -> None:
         """Remove a package that was never recorded, entirely."""
+        ...
+
+    def settled_folders(self, older_than: timedelta) -> Sequence[tuple[Direction, str]]:
+        """Every package folder on disk nothing has written to for ``older_than`` (by the
+        file system's own clock, which dated the writes)."""
         ...
 
 

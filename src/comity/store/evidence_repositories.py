@@ -89,6 +89,20 @@ class SQLPackageRepository:
         ).mappings()
         return [_package(row) for row in rows]
 
+    def recorded(self, package_ids: Sequence[str]) -> frozenset[str]:
+        found: set[str] = set()
+        # In batches, so a store of many packages never builds one enormous IN list.
+        for start in range(0, len(package_ids), 500):
+            batch = list(package_ids[start : start + 500])
+            found.update(
+                self._session.scalars(
+                    select(evidence_package.c.package_id).where(
+                        evidence_package.c.package_id.in_(batch)
+                    )
+                )
+            )
+        return frozenset(found)
+
     def deleted(self) -> Sequence[EvidencePackage]:
         rows = self._session.execute(
             select(evidence_package)
