@@ -43,7 +43,7 @@ from tests.figures import record
 from tests.integration.test_federation import approved
 from tests.invariants import assert_invariants
 
-RUNS = int(os.environ.get("COMITY_STATEFUL_EXAMPLES", "20"))
+RUNS = int(os.environ.get("COMITY_STATEFUL_EXAMPLES", "30"))
 STEPS = int(os.environ.get("COMITY_STATEFUL_STEPS", "30"))
 
 

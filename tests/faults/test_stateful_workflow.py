@@ -42,7 +42,7 @@ from tests.figures import record
 from tests.invariants import assert_invariants
 from tests.ledger_invariants import audit_gaps
 
-RUNS = int(os.environ.get("COMITY_STATEFUL_EXAMPLES", "50"))
+RUNS = int(os.environ.get("COMITY_STATEFUL_EXAMPLES", "170"))
 STEPS = int(os.environ.get("COMITY_STATEFUL_STEPS", "50"))
 ROLES = st.sampled_from(list(Role))
 PICK = st.integers(min_value=0, max_value=1_000)
