@@ -12,6 +12,7 @@ prosecutor's office of the same node (``other``).
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -323,7 +324,7 @@ def _due(days: int = 20) -> datetime:
 
 
 @dataclass
-class Channel:
+class Channel(ABC):
     """One way in: the API or the pages. ``call`` runs one operation as one user."""
 
     name: str
@@ -339,17 +340,17 @@ class Channel:
             self._app = create_app(self.xa.container)
         return httpx.AsyncClient(transport=httpx.ASGITransport(app=self._app), base_url=base_url)
 
+    @abstractmethod
     async def sign_in(self, name: str) -> None:
         """Open the user's session before the walk (signing in is audited: not in a cell)."""
-        raise NotImplementedError
 
     async def prepare(self, cell: Cell, request_id: str) -> dict[str, str]:
         """What the call needs to know beforehand (read before the call's trace is taken)."""
         return {}
 
+    @abstractmethod
     async def call(self, cell: Cell, request_id: str, known: dict[str, str]) -> Answer:
         """Run the cell's operation on ``request_id`` as the cell's user."""
-        raise NotImplementedError
 
     async def close(self) -> None:
         for client in self.clients.values():
