@@ -384,6 +384,16 @@ def _check_partial(detail: Mapping[str, Any], reason: str) -> None:
         raise InvalidDecisionError("each item refused or postponed needs its reasons")
 
 
+def visible(ctx: ServiceContext, *, actor: User, request_id: str) -> bool:
+    """True if ``actor`` may know that the request exists (its scope), nothing else read."""
+    with ctx.uow() as uow:
+        try:
+            load(uow, actor, request_id, Action.VIEW)
+        except NotFoundError:
+            return False
+    return True
+
+
 def load(uow: UnitOfWork, actor: User, request_id: str, action: Action) -> CooperationRequest:
     """The request, if the actor may perform ``action`` on it."""
     request = uow.requests.get(request_id)

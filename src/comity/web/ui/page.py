@@ -185,11 +185,9 @@ def _outside_scope(request: Request, officer: Officer | None, error: DomainError
     request_id = request.path_params.get("request_id")
     if officer is None or not request_id or not isinstance(error, PermissionDeniedError):
         return error
-    try:
-        requests.get(services(request), actor=officer.user, request_id=str(request_id))
-    except NotFoundError as hidden:
-        return hidden
-    return error
+    if requests.visible(services(request), actor=officer.user, request_id=str(request_id)):
+        return error
+    return NotFoundError("no such request")
 
 
 def is_htmx(request: Request) -> bool:
