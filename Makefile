@@ -46,7 +46,7 @@ test: venv
 FIGURES_DIR ?= build/figures
 test-faults: venv
 	rm -rf $(FIGURES_DIR)
-	@status=0; COMITY_FIGURES_DIR=$(FIGURES_DIR) $(BIN)/python -m pytest -n 2 tests/faults $(PYTEST_ARGS) || status=$$?; \
+	@status=0; COMITY_FIGURES_DIR=$(FIGURES_DIR) $(BIN)/python -m pytest -n 2 tests/faults --junitxml=$(FIGURES_DIR)/junit.xml $(PYTEST_ARGS) || status=$$?; \
 	echo "== Figures reached (security-test-plan §7, tier C)"; \
 	COMITY_FIGURES_DIR=$(FIGURES_DIR) $(BIN)/python -m tests.figures || status=1; \
 	exit $$status

@@ -5,6 +5,10 @@ duplicated, examples tried, bytes flipped, cells walked) with ``record``; each t
 appends to its own file, so parallel workers never share one. ``python -m tests.figures``
 sums them and prints the table `make test-faults` ends with, each figure beside its target,
 and exits non-zero when a figure misses its target or an invariant was violated.
+
+The report also names the tests that failed, read from the JUnit file pytest writes beside
+the figures: CI keeps only the tail of a long run's output, and a failure printed twenty
+minutes earlier, above thousands of lines, is a failure nobody can act on.
 """
 
 from __future__ import annotations
@@ -12,11 +16,13 @@ from __future__ import annotations
 import json
 import os
 import sys
+import xml.etree.ElementTree as ElementTree
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
 FIGURES_DIR = Path(os.environ.get("COMITY_FIGURES_DIR", "build/figures"))
+JUNIT_FILE = "junit.xml"
 
 
 @dataclass(frozen=True)
@@ -76,10 +82,10 @@ def record(name: str, count: int = 1) -> None:
         out.write(json.dumps({"name": name, "count": count}) + "\n")
 
 
-def totals(directory: Path = FIGURES_DIR) -> dict[str, int]:
-    """Every figure recorded under ``directory``, summed."""
+def totals(directory: Path | None = None) -> dict[str, int]:
+    """Every figure recorded under ``directory`` (``FIGURES_DIR`` by default), summed."""
     summed: dict[str, int] = defaultdict(int)
-    for path in sorted(directory.glob("figures-*.jsonl")):
+    for path in sorted((directory or FIGURES_DIR).glob("figures-*.jsonl")):
         for line in path.read_text("utf-8").splitlines():
             entry = json.loads(line)
             summed[entry["name"]] += int(entry["count"])
@@ -102,12 +108,36 @@ def report(figures: dict[str, int]) -> tuple[list[str], bool]:
     return lines, all_met
 
 
+def failed_tests(directory: Path | None = None) -> list[str]:
+    """One line per test that failed or errored in the JUnit file pytest wrote under
+    ``directory`` (the test's id and the first line of its message); none when no file."""
+    path = (directory or FIGURES_DIR) / JUNIT_FILE
+    if not path.is_file():
+        return []
+    # The file is the one this run's own pytest wrote, not foreign input.
+    lines = []
+    for case in ElementTree.parse(path).getroot().iter("testcase"):
+        for outcome in ("failure", "error"):
+            found = case.find(outcome)
+            if found is None:
+                continue
+            message = (found.get("message") or "").strip().splitlines()
+            where = f"{case.get('classname', '')}::{case.get('name', '')}"
+            lines.append(f"{outcome.upper()} {where}: {message[0] if message else ''}"[:400])
+    return lines
+
+
 def main() -> int:
-    """Print the report of ``COMITY_FIGURES_DIR``; 1 when a target is missed."""
+    """Print the report of ``COMITY_FIGURES_DIR``, then the tests that failed; 1 when a
+    target is missed (a failed test fails the make target through pytest's own status)."""
     lines, all_met = report(totals())
     print("\n".join(lines))  # noqa: T201 (this is the report)
     if not all_met:
         print("Some tier C targets were not reached (NO above).")  # noqa: T201
+    failures = failed_tests()
+    if failures:
+        print(f"== {len(failures)} test(s) of the tier failed:")  # noqa: T201
+        print("\n".join(failures))  # noqa: T201
     return 0 if all_met else 1
 
 
