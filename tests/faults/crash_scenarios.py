@@ -51,6 +51,7 @@ EVIDENCE_BYTES = int(os.environ.get("COMITY_FAULT_EVIDENCE_BYTES", str(5 * 4096 
 START_TIMEOUT = float(os.environ.get("COMITY_FAULT_START_TIMEOUT", "180"))
 KILL_TIMEOUT = float(os.environ.get("COMITY_FAULT_KILL_TIMEOUT", "120"))
 SETTLE_TIMEOUT = float(os.environ.get("COMITY_FAULT_SETTLE_TIMEOUT", "120"))
+REQUESTS_AT_XB = "select count(*) from cooperation_request"
 
 
 @dataclass
@@ -296,6 +297,15 @@ def drive_mla(network: Network, armed: Node) -> None:
 
 def drive_evidence(network: Network, armed: Node) -> None:
     tolerant(armed, lambda: mla_sent(network.xa))
+    # An armed XA may die in its relay just after the send was answered: the request then
+    # never reaches XB, and sealing would wait out SETTLE_TIMEOUT for it (two minutes of
+    # nothing, seen in the sweep's slowest cases). Wait for either outcome instead.
+    wait_until(
+        lambda: not armed.alive or network.xb.count(REQUESTS_AT_XB) >= 1,
+        "the armed node neither died nor let the request reach XB",
+        lambda: network.xa.tail() + network.xb.tail(),
+        timeout=SETTLE_TIMEOUT,
+    )
     if armed.alive:
         tolerant(armed, lambda: evidence_sealed(network.xb, network.root))
 
