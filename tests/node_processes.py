@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -27,16 +26,10 @@ from comity.config import Settings
 from comity.services.demo import example_mla_fields
 from tests.faults.faultproxy import FaultProxy
 from tests.federation_harness import PASSWORD, create_network, node_settings
+from tests.ports import free_port
 
 if TYPE_CHECKING:
     from tests.invariants import NodeStore
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -134,7 +127,7 @@ def wait_until(
 
 @pytest.fixture
 def network(tmp_path: Path) -> Iterator[dict[str, Process]]:
-    ports = {state: (_free_port(), _free_port()) for state in ("XA", "XB")}
+    ports = {state: (free_port(), free_port()) for state in ("XA", "XB")}
     states = {
         state: node_settings(tmp_path, state, api, federation_port=federation)
         for state, (api, federation) in ports.items()
@@ -174,7 +167,7 @@ def build_proxied_network(
 ) -> ProxiedNetwork:
     """Create XA and XB under ``root`` (not started), each reached through its own proxy."""
     database_urls = database_urls or {}
-    ports = {state: (_free_port(), _free_port(), _free_port()) for state in ("XA", "XB")}
+    ports = {state: (free_port(), free_port(), free_port()) for state in ("XA", "XB")}
     states = {}
     for state, (api, federation, proxied) in ports.items():
         settings = node_settings(

@@ -13,18 +13,13 @@ from pathlib import Path
 
 import httpx2
 
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+from tests.ports import free_port
 
 
 def test_a_node_without_a_directory_serves_officers_and_says_why_it_does_not_federate(
     tmp_path: Path,
 ) -> None:
-    port, federation_port = _free_port(), _free_port()
+    port, federation_port = free_port(), free_port()
     node = tmp_path / "xq"
     env = {**os.environ, "COMITY_ARGON2_TIME_COST": "1", "COMITY_ARGON2_MEMORY_COST": "1024"}
     env.pop("COMITY_DATABASE_URL", None)

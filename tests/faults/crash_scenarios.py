@@ -31,7 +31,8 @@ from comity.services import ledger
 from comity.services.demo import example_mla_fields
 from tests.federation_harness import PASSWORD, create_network, node_settings
 from tests.invariants import NodeStore, assert_invariants
-from tests.node_processes import Process, _free_port, wait_until
+from tests.node_processes import Process, wait_until
+from tests.ports import free_port
 
 # Small and fast: a few chunks of the smallest chunk size, retries and checkpoints that come
 # round in a second, so that a crash point is reached and recovered from in seconds.
@@ -133,7 +134,7 @@ class Network:
 def two_nodes(root: Path, env: dict[str, str] | None = None, **extra: Any) -> Iterator[Network]:
     """XA and XB created (not started) under ``root``, each process started with ``env``
     too; both killed on leaving."""
-    ports = {state: (_free_port(), _free_port()) for state in ("XA", "XB")}
+    ports = {state: (free_port(), free_port()) for state in ("XA", "XB")}
     states = {
         state: node_settings(root, state, api, federation_port=federation, **extra)
         for state, (api, federation) in ports.items()

@@ -12,12 +12,13 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
 
 import sqlalchemy
+
+from tests.ports import free_port
 
 
 def postgres_bin() -> Path | None:
@@ -28,19 +29,12 @@ def postgres_bin() -> Path | None:
     return Path(found[-1]).parent if found else None
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 class PostgresCluster:
     """``initdb``, ``pg_ctl start/restart/stop`` of a throw-away cluster on 127.0.0.1."""
 
     def __init__(self, binaries: Path) -> None:
         self.binaries = binaries
-        self.port = _free_port()
+        self.port = free_port()
         # Not under pytest's folder: that one is private to root, and the server runs as
         # postgres, which must reach its data folder.
         self.root = Path(tempfile.mkdtemp(prefix="comity-pg-"))

@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
@@ -25,6 +24,7 @@ from comity.services import notifications
 from comity.services.notification_ports import NotifyKit
 from tests.federation_harness import FedNode
 from tests.integration.test_web_desk import SCRIPT, emergency
+from tests.ports import free_port
 
 SECRET = "webhook shared secret"
 
@@ -40,16 +40,10 @@ class _Inbox:
         return "250 OK"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def smtp() -> Iterator[tuple[_Inbox, int]]:
     inbox = _Inbox()
-    port = _free_port()
+    port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     try:
@@ -142,7 +136,7 @@ def test_a_channel_that_is_down_is_tried_again_later(
 ) -> None:
     received, url = webhook
     xb = nodes["XB"]
-    _alerting(xb, smtp_port=_free_port(), webhook_url=url)  # nothing listens there
+    _alerting(xb, smtp_port=free_port(), webhook_url=url)  # nothing listens there
     _, copy_id, _ = emergency(nodes)
     assert notifications.deliver_due(xb.ctx) == 1  # the webhook; the mails wait
     with xb.ctx.uow() as uow:
