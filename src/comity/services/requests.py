@@ -387,11 +387,8 @@ def _check_partial(detail: Mapping[str, Any], reason: str) -> None:
 def visible(ctx: ServiceContext, *, actor: User, request_id: str) -> bool:
     """True if ``actor`` may know that the request exists (its scope), nothing else read."""
     with ctx.uow() as uow:
-        try:
-            load(uow, actor, request_id, Action.VIEW)
-        except NotFoundError:
-            return False
-    return True
+        request = uow.requests.get(request_id)
+    return request is not None and can_see(actor, request.authority_id)
 
 
 def load(uow: UnitOfWork, actor: User, request_id: str, action: Action) -> CooperationRequest:
